@@ -1,0 +1,153 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import type { ClockMode } from './core/clock.js'
+import { Dataset } from './core/dataset.js'
+import type { RecordPolicy } from './core/records.js'
+import { Tenants, type Tenant } from './core/tenant.js'
+import { DEFAULT_FIXTURE_PATH, loadFixtureFile } from './fixtures/load.js'
+import type { FixtureFile } from './fixtures/types.js'
+import { tokenOf } from './http/auth.js'
+import { installErrorHandling } from './http/errors.js'
+import { installExpressHeaders } from './http/express-headers.js'
+import { loadOpenApi } from './openapi/load.js'
+import { registerSchemas } from './openapi/schemas.js'
+import { adminRoutes } from './routes/admin.js'
+import { balanceRoutes } from './routes/balance.js'
+import { recordRoutes } from './routes/records.js'
+import { Scheduler } from './scheduler.js'
+import { WebhookDispatcher } from './webhooks/dispatcher.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    tenant: Tenant
+  }
+}
+
+export interface AppOptions {
+  /** A loaded fixture file or Dataset; the committed default fixtures when omitted. */
+  fixtures?: FixtureFile | Dataset
+  /** Accept only these bearer tokens; any non-empty token when omitted. */
+  tokens?: readonly string[]
+  clock?: { mode?: ClockMode, start?: Date | string | number }
+  /** How long a refresh or check takes by default, in emulator ms (3 s; Okra's own is about 2 minutes). */
+  recordDelayMs?: number
+  /** Where completed and failed records are posted, and the bearer token sent with them. */
+  webhook?: { url: string, token?: string }
+  /** The real time source under the virtual clock; tests may pass their own. */
+  realNow?: () => number
+  logger?: FastifyServerOptions['logger']
+  /** Called before any route exists, to add hooks that must see every answer (tests check the contract this way). */
+  onApp?: (app: FastifyInstance) => void
+}
+
+/** The base prefixes Okra's clients use (okra-api.md §1, D21), read from openapi.yaml's servers. */
+export function okraPrefixes (): string[] {
+  return loadOpenApi().servers.map((s) => s.url.replace(/\/$/, ''))
+}
+
+const ONE_MIB = 1024 * 1024
+export const DEFAULT_RECORD_DELAY_MS = 3000
+/** What Okra's docs tell clients to wait before polling (okra-api.md §4.2). */
+export const REALISTIC_RECORD_DELAY_MS = 120_000
+
+/** Builds the emulator without listening, so tests can `inject()` or listen on a port of their own. */
+export async function createApp (options: AppOptions = {}): Promise<FastifyInstance> {
+  const doc = loadOpenApi()
+  const dataset = await resolveDataset(options.fixtures)
+  const realNow = options.realNow ?? Date.now
+  const start = options.clock?.start
+  const dispatcher = new WebhookDispatcher()
+  const scheduler = new Scheduler(dispatcher)
+  const defaultPolicy: RecordPolicy = { kind: 'delay', ms: options.recordDelayMs ?? DEFAULT_RECORD_DELAY_MS }
+  const tenants = new Tenants(dataset, {
+    clock: { mode: options.clock?.mode ?? 'running', startMs: start === undefined ? realNow() : new Date(start).getTime() },
+    policy: defaultPolicy,
+    webhook: { url: options.webhook?.url ?? null, token: options.webhook?.token ?? null },
+  }, realNow, (tenant, record) => dispatcher.enqueue(tenant, record))
+  const accepted = options.tokens === undefined ? undefined : new Set(options.tokens)
+
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // Express's (and so Okra's) keep-alive: Node then answers `Keep-Alive: timeout=5`.
+    keepAliveTimeout: 5000,
+    bodyLimit: ONE_MIB,
+    exposeHeadRoutes: false,
+    ajv: {
+      customOptions: {
+        // Wrong types are a 400 naming the field, never silently coerced.
+        coerceTypes: false,
+        allowUnionTypes: true,
+        // Gives the error formatter the failing schema, to read its x-error-message.
+        verbose: true,
+        keywords: ['x-error-message', 'example'],
+      },
+    },
+  })
+  options.onApp?.(app)
+  app.decorate('dataset', dataset)
+  app.decorate('tenants', tenants)
+  app.decorateRequest('tenant', null as unknown as Tenant)
+
+  // Okra's Express body parser reads an empty JSON body as {}; missing fields are then named.
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') done(null, {})
+    else parseJson(request, body as string, done)
+  })
+
+  const routesByPath = new Map<string, string[]>()
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    routesByPath.set(route.url, [...(routesByPath.get(route.url) ?? []), ...methods])
+  })
+  installErrorHandling(app, (path) => routesByPath.get(path))
+  installExpressHeaders(app)
+  registerSchemas(app, doc)
+
+  await app.register(swagger, { mode: 'static', specification: { document: doc as never } })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+
+  const identifyTenant = async (request: FastifyRequest): Promise<void> => {
+    request.tenant = tenants.get(tokenOf(request, accepted))
+  }
+  app.addHook('onClose', async () => {
+    scheduler.close()
+    await dispatcher.idle()
+  })
+
+  await app.register(async (admin) => {
+    admin.addHook('onRequest', identifyTenant)
+    adminRoutes(admin, doc, scheduler, dispatcher)
+  }, { prefix: '/__admin' })
+
+  for (const prefix of okraPrefixes()) {
+    await app.register(async (okra) => {
+      okra.addHook('onRequest', identifyTenant)
+      // Older clients send filters as a query string on a POST; the body wins (D23).
+      okra.addHook('preValidation', async (request) => {
+        const query = request.query as Record<string, unknown>
+        if (Object.keys(query).length === 0) return
+        const body = request.body
+        if (body === undefined || body === null) request.body = { ...query }
+        else if (typeof body === 'object' && !Array.isArray(body)) request.body = { ...query, ...body }
+      })
+      balanceRoutes(okra, doc)
+      recordRoutes(okra, doc, prefix, scheduler)
+    }, { prefix })
+  }
+  return app
+}
+
+async function resolveDataset (fixtures: AppOptions['fixtures']): Promise<Dataset> {
+  if (fixtures instanceof Dataset) return fixtures
+  return new Dataset(fixtures ?? await loadFixtureFile(DEFAULT_FIXTURE_PATH))
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    dataset: Dataset
+    tenants: Tenants
+  }
+}

@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+import { writeFile } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
+import { DEFAULT_GENERATE_OPTIONS, generateFixture, serializeFixture } from './fixtures/generate.js'
+import { DEFAULT_FIXTURE_PATH, FixtureError, loadFixtureFile } from './fixtures/load.js'
+import { startEmulator } from './server.js'
+
+const DEFAULT_PORT = 3900
+
+const HELP = `okra-emulator: a local emulator of Okra's Balance API
+
+Usage:
+  okra-emulator [options]            start the emulator
+  okra-emulator generate [options]   write a fixture file from a seed
+
+Server options:
+  --port N            port to listen on (default ${DEFAULT_PORT}, or $PORT; 0 picks a free port)
+  --host H            address to listen on (default 127.0.0.1)
+  --fixtures PATH     fixture file to load (default: the bundled fixtures/default.json)
+  --tokens a,b        accept only these bearer tokens (or $OKRA_EMULATOR_TOKENS); default: any
+  --clock MODE        running (default: follows real time) or frozen (still until advanced)
+  --clock-start ISO   the instant the emulator clock starts at (default: now)
+  -h, --help          show this help
+
+Generate options:
+  --seed N            random seed (default ${DEFAULT_GENERATE_OPTIONS.seed})
+  --customers N       number of customers (default ${DEFAULT_GENERATE_OPTIONS.customers})
+  --accounts MIN-MAX  accounts per customer (default ${DEFAULT_GENERATE_OPTIONS.accountsPerCustomer.min}-${DEFAULT_GENERATE_OPTIONS.accountsPerCustomer.max})
+  --periodic N        periodic history entries per balance (default ${DEFAULT_GENERATE_OPTIONS.periodicLength})
+  --reference-date ISO  latest date in the data (default ${DEFAULT_GENERATE_OPTIONS.referenceDate})
+  --out PATH          write here instead of standard output
+`
+
+class UsageError extends Error {}
+
+function wholeNumber (value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback
+  if (!/^\d+$/.test(value)) throw new UsageError(`${name} must be a whole number, got "${value}"`)
+  return Number(value)
+}
+
+async function generate (args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      seed: { type: 'string' },
+      customers: { type: 'string' },
+      accounts: { type: 'string' },
+      periodic: { type: 'string' },
+      'reference-date': { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  if (values.help === true) { process.stdout.write(HELP); return }
+  const defaults = DEFAULT_GENERATE_OPTIONS
+  const range = values.accounts === undefined ? undefined : /^(\d+)-(\d+)$/.exec(values.accounts)
+  if (values.accounts !== undefined && (range == null || Number(range[1]) > Number(range[2]))) {
+    throw new UsageError(`--accounts takes MIN-MAX, e.g. 1-3, got "${values.accounts}"`)
+  }
+  const referenceDate = values['reference-date'] ?? defaults.referenceDate
+  if (Number.isNaN(Date.parse(referenceDate))) throw new UsageError(`--reference-date must be an ISO date, got "${referenceDate}"`)
+  const text = serializeFixture(generateFixture({
+    seed: wholeNumber(values.seed, '--seed', defaults.seed),
+    customers: wholeNumber(values.customers, '--customers', defaults.customers),
+    accountsPerCustomer: range == null ? defaults.accountsPerCustomer : { min: Number(range[1]), max: Number(range[2]) },
+    periodicLength: wholeNumber(values.periodic, '--periodic', defaults.periodicLength),
+    referenceDate: new Date(referenceDate).toISOString(),
+  }))
+  if (values.out === undefined) process.stdout.write(text)
+  else await writeFile(values.out, text)
+}
+
+async function serve (args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      fixtures: { type: 'string' },
+      tokens: { type: 'string' },
+      clock: { type: 'string' },
+      'clock-start': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  if (values.help === true) { process.stdout.write(HELP); return }
+  const port = wholeNumber(values.port ?? process.env.PORT, '--port', DEFAULT_PORT)
+  const tokenList = values.tokens ?? process.env.OKRA_EMULATOR_TOKENS
+  const tokens = tokenList?.split(',').map((t) => t.trim()).filter((t) => t !== '')
+  if (tokens !== undefined && tokens.length === 0) throw new UsageError('--tokens needs at least one token')
+  const clockMode = values.clock ?? 'running'
+  if (clockMode !== 'running' && clockMode !== 'frozen') throw new UsageError(`--clock is running or frozen, got "${clockMode}"`)
+  const clockStart = values['clock-start']
+  if (clockStart !== undefined && Number.isNaN(Date.parse(clockStart))) throw new UsageError(`--clock-start must be an ISO date, got "${clockStart}"`)
+
+  const fixturePath = values.fixtures ?? DEFAULT_FIXTURE_PATH
+  const fixtures = await loadFixtureFile(fixturePath)
+  const emulator = await startEmulator({
+    fixtures,
+    port,
+    host: values.host ?? '127.0.0.1',
+    ...(tokens === undefined ? {} : { tokens }),
+    clock: { mode: clockMode, ...(clockStart === undefined ? {} : { start: clockStart }) },
+  })
+  const { customers, accounts, balances } = emulator.app.dataset.stats
+  const shownPath = values.fixtures ?? 'fixtures/default.json'
+  process.stdout.write(`okra-emulator listening on ${emulator.url} (Okra base ${emulator.okraBaseUrl}; ${shownPath}: ${customers} customers, ${accounts} accounts, ${balances} balances)\n`)
+
+  let closing = false
+  const shutdown = (): void => {
+    if (closing) return
+    closing = true
+    emulator.close().then(() => process.exit(0), () => process.exit(1))
+  }
+  process.on('SIGINT', shutdown)
+  process.on('SIGTERM', shutdown)
+}
+
+export async function main (argv: string[]): Promise<number> {
+  try {
+    if (argv[0] === 'generate') await generate(argv.slice(1))
+    else await serve(argv)
+    return 0
+  } catch (error) {
+    if (error instanceof FixtureError || error instanceof UsageError) {
+      process.stderr.write(`okra-emulator: ${error.message}\n`)
+      return 1
+    }
+    if (error instanceof Error && String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`okra-emulator: ${error.message}\nRun okra-emulator --help for the options.\n`)
+      return 1
+    }
+    throw error
+  }
+}
+
+const code = await main(process.argv.slice(2))
+if (code !== 0) process.exit(code)

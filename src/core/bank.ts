@@ -1,0 +1,46 @@
+/**
+ * The bank's own balance of an account, which moves over time apart from what Okra last fetched.
+ * balance_changed compares the two.
+ */
+export interface Amounts {
+  available_balance?: number
+  ledger_balance: number
+}
+
+export type BankEvent =
+  | { at: number, posting: number }
+  | { at: number, ledger_balance: number, available_balance?: number }
+
+const cents = (n: number): number => Math.round(n * 100) / 100
+
+/**
+ * The bank balance at `atMs`: the starting amounts with every event up to that instant applied in
+ * time order. An account whose bank reports no available balance never gains one.
+ */
+export function bankBalanceAt (start: Amounts, events: readonly BankEvent[], atMs: number): Amounts {
+  const hasAvailable = start.available_balance !== undefined
+  let ledger = start.ledger_balance
+  let available = start.available_balance
+  for (const event of events) {
+    if (event.at > atMs) break
+    if ('posting' in event) {
+      ledger = cents(ledger + event.posting)
+      if (available !== undefined) available = cents(available + event.posting)
+    } else {
+      ledger = event.ledger_balance
+      if (hasAvailable && event.available_balance !== undefined) available = event.available_balance
+    }
+  }
+  return available === undefined ? { ledger_balance: ledger } : { available_balance: available, ledger_balance: ledger }
+}
+
+export function sameAmounts (a: Amounts, b: Amounts): boolean {
+  return a.ledger_balance === b.ledger_balance && a.available_balance === b.available_balance
+}
+
+/** Inserts keeping time order; events at the same instant stay in the order they were added. */
+export function insertEvent (events: BankEvent[], event: BankEvent): void {
+  let i = events.length
+  while (i > 0 && (events[i - 1] as BankEvent).at > event.at) i--
+  events.splice(i, 0, event)
+}

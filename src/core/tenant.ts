@@ -1,0 +1,355 @@
+import type { BalanceFixture, RecordOutcomeFixture, RecordPolicyFixture } from '../fixtures/types.js'
+import { BalanceReader, type BalanceOverlay } from './balances.js'
+import { bankBalanceAt, insertEvent, sameAmounts, type Amounts, type BankEvent } from './bank.js'
+import { VirtualClock, type ClockMode } from './clock.js'
+import type { Dataset } from './dataset.js'
+import { parseDuration } from './duration.js'
+import { DomainError } from './errors.js'
+import { ObjectIdFactory } from './ids.js'
+import {
+  dueAtFor, nextState, processOf, type EmulatedRecord, type RecordMethod, type RecordOutcome, type RecordPolicy,
+} from './records.js'
+import { eventFor, type WebhookDelivery } from './webhooks.js'
+
+export interface ClockSettings {
+  mode: ClockMode
+  /** Where every tenant's clock starts; fixture bank scripts count from here too. */
+  startMs: number
+}
+
+export interface WebhookSettings {
+  url: string | null
+  token: string | null
+}
+
+export interface TenantDefaults {
+  clock: ClockSettings
+  /** Policy of records on accounts whose fixture names none. */
+  policy: RecordPolicy
+  webhook: WebhookSettings
+}
+
+/** A record that just settled, for whoever delivers its webhook. */
+export type SettledListener = (tenant: Tenant, record: EmulatedRecord) => void
+
+/**
+ * One sandbox: everything a bearer token can change. It reads the shared Dataset and keeps only its
+ * own changes beside it, so a new tenant copies nothing. All time comes from its own clock.
+ */
+export class Tenant {
+  readonly token: string
+  readonly dataset: Dataset
+  readonly clock: VirtualClock
+  readonly overlays = new Map<string, BalanceOverlay>()
+  readonly records = new Map<string, EmulatedRecord>()
+  readonly webhooks: WebhookDelivery[] = []
+  readonly reader: BalanceReader
+  policy: RecordPolicy
+  webhook: WebhookSettings
+  private readonly running = new Set<EmulatedRecord>()
+  /** The running refresh of each account: a second refresh meanwhile returns it (Okra's debounce). */
+  private readonly refreshing = new Map<string, EmulatedRecord>()
+  /** Bank events this tenant added, per account, merged over the fixture's script (copy-on-write). */
+  private readonly bankEvents = new Map<string, BankEvent[]>()
+  private readonly ids: ObjectIdFactory
+  private readonly scripts: BankScripts
+  private readonly onSettled: SettledListener
+  private seq = 0
+
+  constructor (token: string, dataset: Dataset, defaults: TenantDefaults, scripts: BankScripts, realNow: () => number, onSettled: SettledListener) {
+    this.token = token
+    this.dataset = dataset
+    this.clock = VirtualClock.startingAt(realNow, defaults.clock.mode, defaults.clock.startMs)
+    this.policy = defaults.policy
+    this.webhook = { ...defaults.webhook }
+    this.scripts = scripts
+    this.onSettled = onSettled
+    this.ids = new ObjectIdFactory(hashToken(token))
+    this.reader = new BalanceReader(dataset, this.overlays, {
+      processOf: (id) => processOf(this.records.get(id)?.state ?? 'done'),
+    })
+  }
+
+  newId (): string {
+    return this.ids.next(this.clock.now())
+  }
+
+  /**
+   * Begins a refresh or a check of an account. The answer is immediate; the result comes when the
+   * record's policy says. A refresh while one is running returns the running one.
+   */
+  startRecord (method: RecordMethod, accountId: string, callbackUrlFor: (recordId: string) => string): EmulatedRecord {
+    this.settleDue()
+    const account = this.dataset.accounts.get(accountId)
+    const balance = this.dataset.balancesByAccount.get(accountId)?.[0]
+    if (account === undefined || balance === undefined) {
+      throw new DomainError('OKRA_EMU_ACCOUNT_NOT_FOUND', `No account found with id "${accountId}"`)
+    }
+    if (method === 'BALANCE') {
+      const running = this.refreshing.get(accountId)
+      if (running !== undefined) return running
+    }
+    const now = this.clock.now()
+    const _id = this.ids.next(now)
+    const policy = account.behaviour.policy === undefined ? this.policy : policyFromFixture(account.behaviour.policy)
+    const record: EmulatedRecord = {
+      _id,
+      method,
+      account: accountId,
+      balance: balance._id,
+      seq: ++this.seq,
+      createdAt: now,
+      callbackUrl: callbackUrlFor(_id),
+      policy,
+      outcome: outcomeFromFixture(account.behaviour.outcome),
+      state: 'running',
+      polls: 0,
+      dueAt: dueAtFor(policy, now),
+      endedAt: null,
+      result: null,
+      failure: null,
+    }
+    this.records.set(_id, record)
+    this.running.add(record)
+    if (method === 'BALANCE') this.refreshing.set(accountId, record)
+    this.overlayOf(balance).records.push(_id)
+    // An immediate record is done before the answer leaves.
+    this.settleDue()
+    return record
+  }
+
+  /**
+   * A poll of a record's callback: counts toward a polls policy and returns the record as it now
+   * stands. The method must be the record's own.
+   */
+  poll (recordId: string, method: string): EmulatedRecord {
+    this.settleDue()
+    const record = this.recordOf(recordId)
+    if (record.method !== method) {
+      throw new DomainError('OKRA_EMU_RECORD_METHOD_MISMATCH', `Record ${recordId} is a ${record.method} record, not ${method}`, { record: recordId, method })
+    }
+    if (record.state === 'running') {
+      record.polls += 1
+      if (record.policy.kind === 'polls' && record.polls >= record.policy.polls) this.finish(record, this.clock.now())
+    }
+    return record
+  }
+
+  recordOf (recordId: string): EmulatedRecord {
+    const record = this.records.get(recordId)
+    if (record === undefined) throw new DomainError('OKRA_EMU_RECORD_NOT_FOUND', `No record found with id "${recordId}"`)
+    return record
+  }
+
+  /** Completes, in due order, every record whose time has come; returns them. */
+  settleDue (): EmulatedRecord[] {
+    if (this.running.size === 0) return []
+    const now = this.clock.now()
+    const due = [...this.running]
+      .filter((r) => r.dueAt !== null && r.dueAt <= now)
+      .sort((a, b) => (a.dueAt as number) - (b.dueAt as number) || a.seq - b.seq)
+    for (const record of due) this.finish(record, record.dueAt as number)
+    return due
+  }
+
+  /** Moves the clock forward and settles what fell due on the way. */
+  advance (ms: number): EmulatedRecord[] {
+    this.clock.advance(ms)
+    return this.settleDue()
+  }
+
+  /** The earliest emulator time at which something (a record, a webhook retry) falls due. */
+  nextDueAt (): number | null {
+    let next: number | null = null
+    for (const record of this.running) if (record.dueAt !== null && (next === null || record.dueAt < next)) next = record.dueAt
+    for (const delivery of this.webhooks) {
+      if (delivery.nextAttemptAt !== null && (next === null || delivery.nextAttemptAt < next)) next = delivery.nextAttemptAt
+    }
+    return next
+  }
+
+  /** Ends a running record now as told: success, or the failure given. */
+  completeNow (recordId: string, outcome: RecordOutcome = { kind: 'success' }): EmulatedRecord {
+    this.settleDue()
+    const record = this.recordOf(recordId)
+    nextState(record, outcome.kind === 'success' ? 'complete' : 'fail')
+    record.outcome = outcome
+    this.finish(record, this.clock.now())
+    return record
+  }
+
+  /** Gives a running record a new policy, counted from when it began. */
+  setRecordPolicy (recordId: string, policy: RecordPolicy): EmulatedRecord {
+    this.settleDue()
+    const record = this.recordOf(recordId)
+    nextState(record, policy.kind === 'manual' ? 'stall' : 'repolicy')
+    record.policy = policy
+    record.dueAt = dueAtFor(policy, record.createdAt)
+    this.settleDue()
+    return record
+  }
+
+  /** Changes the bank's live balance now: set amounts, or post a credit (+) or debit (-). */
+  changeBankBalance (accountId: string, change: { posting: number } | Amounts): Amounts {
+    const balance = this.dataset.balancesByAccount.get(accountId)?.[0]
+    if (balance === undefined) throw new DomainError('OKRA_EMU_ACCOUNT_NOT_FOUND', `No account found with id "${accountId}"`)
+    this.settleDue()
+    let events = this.bankEvents.get(accountId)
+    if (events === undefined) {
+      events = [...this.scripts.eventsOf(accountId)]
+      this.bankEvents.set(accountId, events)
+    }
+    const now = this.clock.now()
+    insertEvent(events, { at: now, ...change })
+    return this.bankBalance(balance, now)
+  }
+
+  /** The bank's own balance of a balance's account at an instant. */
+  bankBalance (balance: BalanceFixture, atMs: number): Amounts {
+    const events = this.bankEvents.get(balance.account) ?? this.scripts.eventsOf(balance.account)
+    return bankBalanceAt(balance, events, atMs)
+  }
+
+  private finish (record: EmulatedRecord, atMs: number): void {
+    const failure = record.outcome.kind === 'success' ? null : record.outcome
+    record.state = nextState(record, failure === null ? 'complete' : 'fail')
+    record.endedAt = atMs
+    this.running.delete(record)
+    if (this.refreshing.get(record.account) === record) this.refreshing.delete(record.account)
+    if (failure !== null) {
+      record.failure = failure
+    } else {
+      const balance = this.dataset.balanceById.get(record.balance) as BalanceFixture
+      const overlay = this.overlayOf(balance)
+      const live = this.bankBalance(balance, atMs)
+      const changed = !sameAmounts(live, overlay)
+      const at = new Date(atMs).toISOString()
+      if (record.method === 'BALANCE') this.storeFetched(overlay, live, at)
+      record.result = { balance_changed: changed, last_checked: at, last_fetched: overlay.last_fetched }
+    }
+    this.onSettled(this, record)
+  }
+
+  /** A refresh copies the bank's balance into Okra's stored one and adds it to the history. */
+  private storeFetched (overlay: BalanceOverlay, live: Amounts, at: string): void {
+    overlay.ledger_balance = live.ledger_balance
+    if (live.available_balance !== undefined) overlay.available_balance = live.available_balance
+    overlay.last_updated = at
+    overlay.last_fetched = at
+    const owner = this.dataset.owner
+    overlay.periodic.ledger_balance.push({ _id: this.newId(), amount: live.ledger_balance, owner, last_updated: at })
+    if (live.available_balance !== undefined) {
+      overlay.periodic.available_balance.push({ _id: this.newId(), amount: live.available_balance, owner, last_updated: at })
+    }
+  }
+
+  private overlayOf (balance: BalanceFixture): BalanceOverlay {
+    let overlay = this.overlays.get(balance._id)
+    if (overlay === undefined) {
+      overlay = {
+        ledger_balance: balance.ledger_balance,
+        last_updated: balance.last_updated,
+        // Okra last fetched the fixture's balance when it last updated it.
+        last_fetched: balance.last_updated,
+        periodic: { available_balance: [], ledger_balance: [] },
+        records: [],
+      }
+      if (balance.available_balance !== undefined) overlay.available_balance = balance.available_balance
+      this.overlays.set(balance._id, overlay)
+    }
+    return overlay
+  }
+
+  /** The webhook event of a settled record, with the context Okra puts in it. */
+  eventOf (record: EmulatedRecord) {
+    const account = this.dataset.accounts.get(record.account)
+    return eventFor(record, {
+      env: this.dataset.env,
+      owner: this.dataset.owner,
+      customerId: account?.customer._id ?? '',
+      bankId: account?.fixture.bank ?? '',
+    })
+  }
+}
+
+/** The fixture's scripted bank events per account, resolved against the clock start once for all tenants. */
+export class BankScripts {
+  private readonly dataset: Dataset
+  private readonly startMs: number
+  private readonly cache = new Map<string, readonly BankEvent[]>()
+
+  constructor (dataset: Dataset, startMs: number) {
+    this.dataset = dataset
+    this.startMs = startMs
+  }
+
+  eventsOf (accountId: string): readonly BankEvent[] {
+    let events = this.cache.get(accountId)
+    if (events === undefined) {
+      const script = this.dataset.accounts.get(accountId)?.behaviour.bank ?? []
+      const resolved: BankEvent[] = []
+      for (const step of script) {
+        const at = this.startMs + parseDuration(step.after, 'after')
+        insertEvent(resolved, 'posting' in step ? { at, posting: step.posting } : { at, ...step })
+      }
+      events = resolved
+      this.cache.set(accountId, events)
+    }
+    return events
+  }
+}
+
+export function policyFromFixture (policy: RecordPolicyFixture): RecordPolicy {
+  switch (policy.kind) {
+    case 'delay': return { kind: 'delay', ms: parseDuration(policy.after, 'after') }
+    case 'polls': return { kind: 'polls', polls: policy.polls }
+    case 'immediate': return { kind: 'immediate' }
+    case 'manual': return { kind: 'manual' }
+  }
+}
+
+function outcomeFromFixture (outcome: RecordOutcomeFixture | undefined): RecordOutcome {
+  return outcome ?? { kind: 'success' }
+}
+
+/** A stable number per token, so each tenant's ids differ but repeat across runs. */
+function hashToken (token: string): number {
+  let hash = 2166136261
+  for (let i = 0; i < token.length; i++) hash = Math.imul(hash ^ token.charCodeAt(i), 16777619)
+  return (hash >>> 0) % 0x10000
+}
+
+export class Tenants {
+  private readonly byToken = new Map<string, Tenant>()
+  private readonly dataset: Dataset
+  private readonly defaults: TenantDefaults
+  private readonly realNow: () => number
+  private readonly scripts: BankScripts
+  private readonly onSettled: SettledListener
+
+  constructor (dataset: Dataset, defaults: TenantDefaults, realNow: () => number, onSettled: SettledListener) {
+    this.dataset = dataset
+    this.defaults = defaults
+    this.realNow = realNow
+    this.scripts = new BankScripts(dataset, defaults.clock.startMs)
+    this.onSettled = onSettled
+  }
+
+  /** The tenant of a token, created on first use from the fixtures. */
+  get (token: string): Tenant {
+    let tenant = this.byToken.get(token)
+    if (tenant === undefined) {
+      tenant = new Tenant(token, this.dataset, this.defaults, this.scripts, this.realNow, this.onSettled)
+      this.byToken.set(token, tenant)
+    }
+    return tenant
+  }
+
+  all (): IterableIterator<Tenant> {
+    return this.byToken.values()
+  }
+
+  get size (): number {
+    return this.byToken.size
+  }
+}

@@ -1,0 +1,106 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { DomainError, type ErrorCode } from '../core/errors.js'
+
+/** The one table from domain error codes to HTTP statuses. */
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  OKRA_EMU_UNAUTHORIZED: 401,
+  OKRA_EMU_INVALID_JSON: 400,
+  OKRA_EMU_INVALID_FIELD: 400,
+  OKRA_EMU_UNSUPPORTED_MEDIA_TYPE: 415,
+  OKRA_EMU_BODY_TOO_LARGE: 413,
+  OKRA_EMU_ROUTE_NOT_FOUND: 404,
+  OKRA_EMU_METHOD_NOT_ALLOWED: 405,
+  OKRA_EMU_BALANCE_NOT_FOUND: 404,
+  OKRA_EMU_ACCOUNT_NOT_FOUND: 404,
+  OKRA_EMU_RECORD_NOT_FOUND: 404,
+  OKRA_EMU_RECORD_METHOD_MISMATCH: 400,
+  OKRA_EMU_INVALID_TRANSITION: 409,
+  OKRA_EMU_CLOCK_BACKWARDS: 400,
+  OKRA_EMU_BANK_TIMEOUT: 503,
+  OKRA_EMU_BANK_ERROR: 400,
+  OKRA_EMU_WEBHOOK_NOT_FOUND: 404,
+  OKRA_EMU_INTERNAL: 500,
+}
+
+export interface ErrorBody {
+  status: 'error'
+  message: string
+  code: ErrorCode
+  data?: Record<string, unknown>
+}
+
+export function errorBody (error: DomainError): ErrorBody {
+  const body: ErrorBody = { status: 'error', message: error.message, code: error.code }
+  if (error.data !== undefined) body.data = error.data
+  return body
+}
+
+export function sendDomainError (reply: FastifyReply, error: DomainError): FastifyReply {
+  return reply.code(HTTP_STATUS[error.code]).send(errorBody(error))
+}
+
+/** Fastify's own client errors, translated into domain errors with Okra-style messages. */
+const FASTIFY_CLIENT_ERRORS: Record<string, (e: FastifyError) => DomainError> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: () => new DomainError('OKRA_EMU_INVALID_JSON', 'The request body is not valid JSON'),
+  FST_ERR_CTP_BODY_TOO_LARGE: () => new DomainError('OKRA_EMU_BODY_TOO_LARGE', 'The request body is larger than 1 MiB'),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => new DomainError('OKRA_EMU_UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json'),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => new DomainError('OKRA_EMU_INVALID_JSON', 'The Content-Length header does not match the body'),
+}
+
+interface AjvError {
+  keyword: string
+  instancePath: string
+  message?: string
+  params: Record<string, unknown>
+  parentSchema?: Record<string, unknown>
+}
+
+/** One message naming the field, from the first schema violation. */
+export function validationError (errors: AjvError[]): DomainError {
+  // An anyOf failure lists each branch's error before its own; its own says what was wanted.
+  const first = errors.find((e) => e.keyword === 'anyOf') ?? errors[0]
+  if (first === undefined) return new DomainError('OKRA_EMU_INVALID_FIELD', 'The request body is not valid')
+  const path = first.instancePath.split('/').slice(1).join('.')
+  if (first.keyword === 'required') {
+    const field = [path, first.params.missingProperty].filter(Boolean).join('.')
+    return new DomainError('OKRA_EMU_INVALID_FIELD', `Missing required field "${field}"`, { field })
+  }
+  const hint = first.parentSchema?.['x-error-message']
+  const problem = typeof hint === 'string' ? hint : first.message ?? 'is not valid'
+  if (path === '') {
+    const message = first.keyword === 'type' ? 'The request body must be a JSON object' : `The request body ${problem}`
+    return new DomainError('OKRA_EMU_INVALID_FIELD', message, { field: '' })
+  }
+  return new DomainError('OKRA_EMU_INVALID_FIELD', `Invalid field "${path}": ${problem}`, { field: path })
+}
+
+export function toDomainError (error: FastifyError & { validation?: AjvError[] }): DomainError {
+  if (error instanceof DomainError) return error
+  if (error.validation !== undefined) return validationError(error.validation)
+  const translate = FASTIFY_CLIENT_ERRORS[error.code]
+  if (translate !== undefined) return translate(error)
+  const status = error.statusCode ?? 500
+  if (status >= 400 && status < 500) return new DomainError('OKRA_EMU_INVALID_JSON', 'The request could not be read')
+  return new DomainError('OKRA_EMU_INTERNAL', 'Something went wrong inside the emulator; the details are in its log')
+}
+
+/**
+ * Every error leaves in Okra's envelope. Internal detail (stack, paths) only goes to the log.
+ * Unknown paths are 404; a known path with the wrong method is 405 with an Allow header.
+ */
+export function installErrorHandling (app: FastifyInstance, allowedMethods: (path: string) => string[] | undefined): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const domain = toDomainError(error)
+    if (domain.code === 'OKRA_EMU_INTERNAL') request.log.error({ err: error }, 'unexpected error')
+    return sendDomainError(reply, domain)
+  })
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?', 1)[0] as string
+    const allowed = allowedMethods(path)
+    if (allowed !== undefined) {
+      reply.header('allow', allowed.join(', '))
+      return sendDomainError(reply, new DomainError('OKRA_EMU_METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}; use ${allowed.join(' or ')}`))
+    }
+    return sendDomainError(reply, new DomainError('OKRA_EMU_ROUTE_NOT_FOUND', `Route ${request.method} ${path} not found`))
+  })
+}

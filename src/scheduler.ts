@@ -1,0 +1,50 @@
+import type { Tenant } from './core/tenant.js'
+import type { WebhookDispatcher } from './webhooks/dispatcher.js'
+
+/**
+ * Wakes a tenant when its running clock reaches the next due record or webhook retry, so results
+ * and webhooks arrive on time with nobody polling. A frozen clock needs no timer: only an advance
+ * moves it, and the advance settles what it passes.
+ */
+export class Scheduler {
+  private readonly timers = new Map<Tenant, { at: number, timer: NodeJS.Timeout }>()
+  private readonly dispatcher: WebhookDispatcher
+  private closed = false
+
+  constructor (dispatcher: WebhookDispatcher) {
+    this.dispatcher = dispatcher
+  }
+
+  /** Settles what is due now, starts due webhooks, and sets the timer for what comes next. */
+  wake (tenant: Tenant): Promise<void> {
+    tenant.settleDue()
+    const deliveries = this.dispatcher.runDue(tenant)
+    this.plan(tenant)
+    // A failed attempt schedules a retry: plan again once the attempts are done.
+    return deliveries.finally(() => this.plan(tenant))
+  }
+
+  plan (tenant: Tenant): void {
+    if (this.closed) return
+    const next = tenant.clock.mode === 'running' ? tenant.nextDueAt() : null
+    const current = this.timers.get(tenant)
+    if (current !== undefined && current.at === next) return
+    if (current !== undefined) clearTimeout(current.timer)
+    if (next === null) {
+      this.timers.delete(tenant)
+      return
+    }
+    const timer = setTimeout(() => {
+      this.timers.delete(tenant)
+      this.wake(tenant).catch(() => {})
+    }, Math.max(0, next - tenant.clock.now()))
+    timer.unref()
+    this.timers.set(tenant, { at: next, timer })
+  }
+
+  close (): void {
+    this.closed = true
+    for (const { timer } of this.timers.values()) clearTimeout(timer)
+    this.timers.clear()
+  }
+}

@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify'
+import { createApp, type AppOptions } from './app.js'
+
+export interface StartOptions extends AppOptions {
+  /** 0 (the default here) picks a free port. */
+  port?: number
+  /** 127.0.0.1 unless said otherwise: a test double has no business on the network. */
+  host?: string
+}
+
+export interface RunningEmulator {
+  /** The server's root, e.g. http://127.0.0.1:41234 */
+  url: string
+  /** Where to point an Okra client: the `/v2/` base, trailing slash included as okra-node expects. */
+  okraBaseUrl: string
+  app: FastifyInstance
+  close (): Promise<void>
+}
+
+/** Starts the emulator on a port and returns where it listens. */
+export async function startEmulator (options: StartOptions = {}): Promise<RunningEmulator> {
+  const app = await createApp(options)
+  const host = options.host ?? '127.0.0.1'
+  await app.listen({ port: options.port ?? 0, host })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : options.port
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  return { url, okraBaseUrl: `${url}/v2/`, app, close: async () => { await app.close() } }
+}

@@ -1,0 +1,108 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { request } from 'undici'
+import { afterEach, describe, expect, it } from 'vitest'
+
+const ROOT = new URL('../..', import.meta.url).pathname
+const started: ChildProcess[] = []
+
+function cli (args: string[], env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    cwd: ROOT, env: { ...process.env, ...env, PORT: env.PORT ?? '' }, stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  started.push(child)
+  return child
+}
+
+function firstLine (child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve)
+    child.once('exit', (code) => reject(new Error(`exited ${code} before printing`)))
+  })
+}
+
+function exited (child: ChildProcess): Promise<{ code: number | null, stderr: string, stdout: string }> {
+  let stderr = ''
+  let stdout = ''
+  child.stderr!.on('data', (d) => { stderr += d })
+  child.stdout!.on('data', (d) => { stdout += d })
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stderr, stdout })))
+}
+
+afterEach(() => {
+  for (const child of started.splice(0)) if (child.exitCode === null) child.kill('SIGKILL')
+})
+
+describe('okra-emulator CLI', () => {
+  it('prints its URL and what it loaded, serves, and closes cleanly on SIGTERM', async () => {
+    const child = cli(['--port', '0'])
+    const line = await firstLine(child)
+    const fixture = JSON.parse(readFileSync(join(ROOT, 'fixtures/default.json'), 'utf8'))
+    const match = /^okra-emulator listening on (http:\/\/127\.0\.0\.1:\d+) \(Okra base http:\/\/127\.0\.0\.1:\d+\/v2\/; fixtures\/default\.json: (\d+) customers, (\d+) accounts, (\d+) balances\)$/.exec(line)
+    expect(match).not.toBeNull()
+    expect(match!.slice(2).map(Number)).toStrictEqual([fixture.customers.length, fixture.accounts.length, fixture.balances.length])
+    const answer = await request(`${match![1]}/v2/balance/getByCustomer`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer anything', 'content-type': 'application/json' },
+      body: JSON.stringify({ customer: fixture.customers[0]._id }),
+    })
+    expect(answer.statusCode).toBe(200)
+    expect((await answer.body.json() as { data: { pagination: { totalDocs: number } } }).data.pagination.totalDocs).toBe(25)
+    const done = exited(child)
+    child.kill('SIGTERM')
+    expect((await done).code).toBe(0)
+  })
+
+  it('honours PORT', async () => {
+    const child = cli([], { PORT: '0' })
+    expect(await firstLine(child)).toMatch(/^okra-emulator listening on http:\/\/127\.0\.0\.1:\d+ /)
+  })
+
+  it('stops with one clear message on a bad fixture file, starting nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'okra-emu-'))
+    try {
+      const bad = join(dir, 'bad.json')
+      const fixture = JSON.parse(readFileSync(join(ROOT, 'fixtures/default.json'), 'utf8'))
+      fixture.balances[2].ledger_balance = 'lots'
+      writeFileSync(bad, JSON.stringify(fixture))
+      const result = await exited(cli(['--port', '0', '--fixtures', bad]))
+      expect(result.code).toBe(1)
+      expect(result.stdout).toBe('')
+      expect(result.stderr).toBe(`okra-emulator: ${bad}: $.balances[2].ledger_balance must be a number\n`)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('lists every option in --help', async () => {
+    const result = await exited(cli(['--help']))
+    expect(result.code).toBe(0)
+    for (const option of ['--port', '--host', '--fixtures', '--tokens', '--clock', '--clock-start', '--seed', '--customers', '--accounts', '--periodic', '--out']) {
+      expect(result.stdout).toContain(option)
+    }
+  })
+
+  it('rejects an unknown option', async () => {
+    const result = await exited(cli(['--bogus']))
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain("Unknown option '--bogus'")
+  })
+
+  it('generates the same bytes from the same seed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'okra-emu-'))
+    try {
+      const args = ['generate', '--seed', '7', '--customers', '5', '--accounts', '1-2', '--periodic', '3']
+      const a = await exited(cli([...args, '--out', join(dir, 'a.json')]))
+      const b = await exited(cli([...args, '--out', join(dir, 'b.json')]))
+      expect([a.code, b.code]).toStrictEqual([0, 0])
+      const text = readFileSync(join(dir, 'a.json'), 'utf8')
+      expect(readFileSync(join(dir, 'b.json'), 'utf8')).toBe(text)
+      expect(JSON.parse(text).customers.length).toBe(5)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

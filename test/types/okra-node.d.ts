@@ -1,0 +1,10 @@
+// okra-node ships no types; the suite uses only this corner of it.
+declare module 'okra-node' {
+  export class Balance {
+    constructor (apiSecret: string, env: 'production' | 'sandbox')
+    apiBaseUrl: string
+    get (options: Record<string, unknown>): Promise<unknown>
+    check (options: Record<string, unknown>): Promise<unknown>
+    refresh (options: Record<string, unknown>): Promise<unknown>
+  }
+}
