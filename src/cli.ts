@@ -3,6 +3,8 @@ import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { DEFAULT_GENERATE_OPTIONS, generateFixture, serializeFixture } from './fixtures/generate.js'
 import { DEFAULT_FIXTURE_PATH, FixtureError, loadFixtureFile } from './fixtures/load.js'
+import { DEFAULT_RECORD_DELAY_MS, REALISTIC_RECORD_DELAY_MS } from './app.js'
+import { parseDuration } from './core/duration.js'
 import { startEmulator } from './server.js'
 
 const DEFAULT_PORT = 3900
@@ -20,6 +22,10 @@ Server options:
   --tokens a,b        accept only these bearer tokens (or $OKRA_EMULATOR_TOKENS); default: any
   --clock MODE        running (default: follows real time) or frozen (still until advanced)
   --clock-start ISO   the instant the emulator clock starts at (default: now)
+  --record-delay D    how long a refresh or check runs, in emulator time (default 3s; e.g. 500ms, 2m)
+  --realistic         records take Okra's two minutes (same as --record-delay 2m)
+  --webhook-url URL   POST an event here when a record completes or fails
+  --webhook-token T   sent with each webhook as "Authorization: Bearer T"
   -h, --help          show this help
 
 Generate options:
@@ -32,6 +38,15 @@ Generate options:
 `
 
 class UsageError extends Error {}
+
+function durationOption (value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback
+  try {
+    return parseDuration(value, name)
+  } catch {
+    throw new UsageError(`${name} takes a duration such as 3s, 500ms or 2m, got "${value}"`)
+  }
+}
 
 function wholeNumber (value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback
@@ -83,10 +98,19 @@ async function serve (args: string[]): Promise<void> {
       tokens: { type: 'string' },
       clock: { type: 'string' },
       'clock-start': { type: 'string' },
+      'record-delay': { type: 'string' },
+      realistic: { type: 'boolean' },
+      'webhook-url': { type: 'string' },
+      'webhook-token': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
   if (values.help === true) { process.stdout.write(HELP); return }
+  if (values.realistic === true && values['record-delay'] !== undefined) throw new UsageError('--realistic and --record-delay both set the record delay; give one')
+  const recordDelayMs = values.realistic === true ? REALISTIC_RECORD_DELAY_MS : durationOption(values['record-delay'], '--record-delay', DEFAULT_RECORD_DELAY_MS)
+  const webhookUrl = values['webhook-url']
+  if (webhookUrl !== undefined && !/^https?:\/\/./.test(webhookUrl)) throw new UsageError(`--webhook-url must be an http(s) URL, got "${webhookUrl}"`)
+  if (values['webhook-token'] !== undefined && webhookUrl === undefined) throw new UsageError('--webhook-token needs --webhook-url')
   const port = wholeNumber(values.port ?? process.env.PORT, '--port', DEFAULT_PORT)
   const tokenList = values.tokens ?? process.env.OKRA_EMULATOR_TOKENS
   const tokens = tokenList?.split(',').map((t) => t.trim()).filter((t) => t !== '')
@@ -104,6 +128,8 @@ async function serve (args: string[]): Promise<void> {
     host: values.host ?? '127.0.0.1',
     ...(tokens === undefined ? {} : { tokens }),
     clock: { mode: clockMode, ...(clockStart === undefined ? {} : { start: clockStart }) },
+    recordDelayMs,
+    ...(webhookUrl === undefined ? {} : { webhook: { url: webhookUrl, ...(values['webhook-token'] === undefined ? {} : { token: values['webhook-token'] }) } }),
   })
   const { customers, accounts, balances } = emulator.app.dataset.stats
   const shownPath = values.fixtures ?? 'fixtures/default.json'

@@ -1,0 +1,213 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { Dataset } from '../../src/core/dataset.js'
+import type { EmulatedRecord } from '../../src/core/records.js'
+import { nextState } from '../../src/core/records.js'
+import { Tenants, type Tenant } from '../../src/core/tenant.js'
+import type { FixtureFile } from '../../src/fixtures/types.js'
+
+const START = Date.parse('2026-11-02T09:00:00.000Z')
+const base = JSON.parse(readFileSync(new URL('../../fixtures/default.json', import.meta.url), 'utf8')) as FixtureFile
+const withAvailable = base.balances.find((b) => b.available_balance !== undefined)!
+const withoutAvailable = base.balances.find((b) => b.available_balance === undefined)!
+
+/** A tenant over the default fixtures (optionally edited), frozen at START, that remembers what settled. */
+function tenantOver (edit: (file: FixtureFile) => void = () => {}): { tenant: Tenant, settled: EmulatedRecord[] } {
+  const file = structuredClone(base)
+  edit(file)
+  const settled: EmulatedRecord[] = []
+  const tenants = new Tenants(new Dataset(file), {
+    clock: { mode: 'frozen', startMs: START },
+    policy: { kind: 'delay', ms: 3000 },
+    webhook: { url: null, token: null },
+  }, () => 0, (_tenant, record) => settled.push(record))
+  return { tenant: tenants.get('t'), settled }
+}
+
+const url = (id: string) => `http://emulator/v2/callback?record=${id}`
+
+describe('record state machine', () => {
+  it('moves running records to done or failed and nothing else', () => {
+    const record = { _id: 'r', state: 'running' } as EmulatedRecord
+    expect(nextState(record, 'complete')).toBe('done')
+    expect(nextState(record, 'fail')).toBe('failed')
+    expect(nextState(record, 'stall')).toBe('running')
+    for (const state of ['done', 'failed'] as const) {
+      for (const event of ['complete', 'fail', 'stall', 'repolicy'] as const) {
+        expect(() => nextState({ _id: 'r', state } as EmulatedRecord, event)).toThrow(`Record r is ${state}`)
+      }
+    }
+  })
+})
+
+describe('record policies', () => {
+  it('completes a delayed record exactly when its delay has passed', () => {
+    const { tenant } = tenantOver()
+    const record = tenant.startRecord('CHECK_BALANCE', withAvailable.account, url)
+    expect(record.dueAt).toBe(START + 3000)
+    expect(tenant.advance(2999)).toStrictEqual([])
+    expect(record.state).toBe('running')
+    expect(tenant.advance(1).map((r) => r._id)).toStrictEqual([record._id])
+    expect(record.state).toBe('done')
+    expect(record.endedAt).toBe(START + 3000)
+  })
+
+  it('settles records in due order, each at its own due time', () => {
+    const { tenant, settled } = tenantOver()
+    const first = tenant.startRecord('CHECK_BALANCE', withAvailable.account, url)
+    tenant.setRecordPolicy(first._id, { kind: 'delay', ms: 10_000 })
+    const second = tenant.startRecord('CHECK_BALANCE', withAvailable.account, url)
+    tenant.advance(60_000)
+    expect(settled.map((r) => r._id)).toStrictEqual([second._id, first._id])
+    expect(second.result?.last_checked).toBe(new Date(START + 3000).toISOString())
+    expect(first.result?.last_checked).toBe(new Date(START + 10_000).toISOString())
+  })
+
+  it('completes an immediate record before startRecord returns', () => {
+    const { tenant } = tenantOver()
+    tenant.policy = { kind: 'immediate' }
+    expect(tenant.startRecord('BALANCE', withAvailable.account, url).state).toBe('done')
+  })
+
+  it('completes a polls record on its Nth poll', () => {
+    const { tenant } = tenantOver((f) => { f.accounts.find((a) => a._id === withAvailable.account)!.emulator = { policy: { kind: 'polls', polls: 3 } } })
+    const record = tenant.startRecord('BALANCE', withAvailable.account, url)
+    expect(tenant.advance(3_600_000)).toStrictEqual([])
+    expect([1, 2, 3].map(() => tenant.poll(record._id, 'BALANCE').state)).toStrictEqual(['running', 'running', 'done'])
+    expect(record.polls).toBe(3)
+  })
+
+  it('keeps a manual record running until told', () => {
+    const { tenant } = tenantOver()
+    tenant.policy = { kind: 'manual' }
+    const record = tenant.startRecord('CHECK_BALANCE', withAvailable.account, url)
+    tenant.advance(86_400_000)
+    expect(tenant.poll(record._id, 'CHECK_BALANCE').state).toBe('running')
+    tenant.completeNow(record._id)
+    expect(record.state).toBe('done')
+    expect(() => tenant.completeNow(record._id)).toThrow(/is done; it cannot complete/)
+  })
+
+  it('stalls a delayed record when its policy becomes manual', () => {
+    const { tenant } = tenantOver()
+    const record = tenant.startRecord('CHECK_BALANCE', withAvailable.account, url)
+    tenant.setRecordPolicy(record._id, { kind: 'manual' })
+    tenant.advance(60_000)
+    expect(record.state).toBe('running')
+  })
+
+  it('fails with the account\'s scripted outcome, or as told', () => {
+    const { tenant } = tenantOver((f) => { f.accounts.find((a) => a._id === withAvailable.account)!.emulator = { outcome: { kind: 'timeout' } } })
+    const record = tenant.startRecord('BALANCE', withAvailable.account, url)
+    tenant.advance(3000)
+    expect([record.state, record.failure]).toStrictEqual(['failed', { kind: 'timeout' }])
+    const other = tenant.startRecord('BALANCE', withoutAvailable.account, url)
+    tenant.completeNow(other._id, { kind: 'bank_error', message: 'Bank is down' })
+    expect([other.state, other.failure, other.result]).toStrictEqual(['failed', { kind: 'bank_error', message: 'Bank is down' }, null])
+  })
+
+  it('answers 404-worthy errors for unknown accounts and records, and a mismatch for the wrong method', () => {
+    const { tenant } = tenantOver()
+    expect(() => tenant.startRecord('BALANCE', 'nope', url)).toThrow('No account found with id "nope"')
+    expect(() => tenant.poll('nope', 'BALANCE')).toThrow('No record found with id "nope"')
+    const record = tenant.startRecord('CHECK_BALANCE', withAvailable.account, url)
+    expect(() => tenant.poll(record._id, 'BALANCE')).toThrow(`Record ${record._id} is a CHECK_BALANCE record, not BALANCE`)
+  })
+
+  it('returns the running refresh of an account instead of starting another (debounce)', () => {
+    const { tenant } = tenantOver()
+    const first = tenant.startRecord('BALANCE', withAvailable.account, url)
+    tenant.advance(1000)
+    expect(tenant.startRecord('BALANCE', withAvailable.account, url)).toBe(first)
+    tenant.advance(2000)
+    expect(tenant.startRecord('BALANCE', withAvailable.account, url)).not.toBe(first)
+  })
+})
+
+describe('balance_changed', () => {
+  type Step = ['check', boolean] | ['refresh', boolean] | ['post', number] | ['set', number]
+  // Each sequence runs on a fresh tenant; a check or refresh step states the balance_changed it must report.
+  const sequences: Array<[string, Step[]]> = [
+    ['nothing changed', [['check', false], ['check', false]]],
+    ['a posting, then checks until a refresh', [['check', false], ['post', -500], ['check', true], ['check', true], ['refresh', true], ['check', false]]],
+    ['a change undone before the check', [['post', 250], ['post', -250], ['check', false]]],
+    ['a refresh with nothing new', [['refresh', false], ['check', false]]],
+    ['the ledger set to its own value', [['set', withAvailable.ledger_balance], ['check', false]]],
+    ['the ledger set elsewhere', [['set', 1.23], ['check', true], ['refresh', true], ['check', false], ['post', 1], ['check', true]]],
+  ]
+  it.each(sequences)('%s', (_name, steps) => {
+    const { tenant } = tenantOver()
+    const account = withAvailable.account
+    for (const [i, [action, value]] of steps.entries()) {
+      if (action === 'post') tenant.changeBankBalance(account, { posting: value })
+      else if (action === 'set') tenant.changeBankBalance(account, { ledger_balance: value })
+      else {
+        const record = tenant.startRecord(action === 'check' ? 'CHECK_BALANCE' : 'BALANCE', account, url)
+        tenant.advance(3000)
+        expect([i, record.result?.balance_changed]).toStrictEqual([i, value])
+      }
+      tenant.advance(60_000)
+    }
+  })
+
+  it('stores what a refresh fetched, dates it, and adds it to periodic', () => {
+    const { tenant } = tenantOver()
+    tenant.changeBankBalance(withAvailable.account, { posting: 1000.5 })
+    const record = tenant.startRecord('BALANCE', withAvailable.account, url)
+    tenant.advance(3000)
+    const at = new Date(START + 3000).toISOString()
+    const view = tenant.reader.byId(withAvailable._id, true)
+    const cents = (n: number) => Math.round(n * 100) / 100
+    expect([view.ledger_balance, view.available_balance]).toStrictEqual([cents(withAvailable.ledger_balance + 1000.5), cents(withAvailable.available_balance! + 1000.5)])
+    expect(view.last_updated).toBe(at)
+    expect(view.periodic!.ledger_balance.length).toBe(withAvailable.periodic.ledger_balance.length + 1)
+    expect(view.periodic!.ledger_balance.at(-1)).toMatchObject({ amount: view.ledger_balance, last_updated: at, owner: base.owner })
+    expect(view.record.at(-1)).toStrictEqual({ _id: record._id, status: { process: { running: false, completed: true } } })
+    expect(record.result).toStrictEqual({ balance_changed: true, last_checked: at, last_fetched: at })
+  })
+
+  it('reports a check\'s last_fetched as the last refresh, or the fixture\'s last update', () => {
+    const { tenant } = tenantOver()
+    const check = tenant.startRecord('CHECK_BALANCE', withAvailable.account, url)
+    tenant.advance(3000)
+    expect(check.result!.last_fetched).toBe(withAvailable.last_updated)
+  })
+
+  it('never gives an available balance to an account whose bank reports none', () => {
+    const { tenant } = tenantOver()
+    tenant.changeBankBalance(withoutAvailable.account, { ledger_balance: 10, available_balance: 5 })
+    tenant.changeBankBalance(withoutAvailable.account, { posting: 3 })
+    tenant.startRecord('BALANCE', withoutAvailable.account, url)
+    tenant.advance(3000)
+    const view = tenant.reader.byId(withoutAvailable._id, true)
+    expect(view.ledger_balance).toBe(13)
+    expect('available_balance' in view).toBe(false)
+    expect(view.periodic!.available_balance).toStrictEqual(withoutAvailable.periodic.available_balance)
+  })
+
+  it('follows the bank script of the fixtures, relative to the clock start', () => {
+    const { tenant } = tenantOver((f) => {
+      f.accounts.find((a) => a._id === withAvailable.account)!.emulator = { bank: [{ after: '1h', posting: -100 }] }
+    })
+    const before = tenant.startRecord('CHECK_BALANCE', withAvailable.account, url)
+    tenant.advance(3000)
+    expect(before.result!.balance_changed).toBe(false)
+    tenant.advance(3_600_000)
+    const after = tenant.startRecord('CHECK_BALANCE', withAvailable.account, url)
+    tenant.advance(3000)
+    expect(after.result!.balance_changed).toBe(true)
+  })
+
+  it('leaves other tenants untouched', () => {
+    const file = structuredClone(base)
+    const tenants = new Tenants(new Dataset(file), {
+      clock: { mode: 'frozen', startMs: START }, policy: { kind: 'immediate' }, webhook: { url: null, token: null },
+    }, () => 0, () => {})
+    const a = tenants.get('a')
+    const b = tenants.get('b')
+    a.changeBankBalance(withAvailable.account, { posting: 5 })
+    const record = a.startRecord('BALANCE', withAvailable.account, url)
+    expect(b.reader.byId(withAvailable._id, false).ledger_balance).toBe(withAvailable.ledger_balance)
+    expect(() => b.poll(record._id, 'BALANCE')).toThrow('No record found')
+  })
+})
