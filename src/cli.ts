@@ -111,7 +111,9 @@ async function serve (args: string[]): Promise<void> {
   const webhookUrl = values['webhook-url']
   if (webhookUrl !== undefined && !/^https?:\/\/./.test(webhookUrl)) throw new UsageError(`--webhook-url must be an http(s) URL, got "${webhookUrl}"`)
   if (values['webhook-token'] !== undefined && webhookUrl === undefined) throw new UsageError('--webhook-token needs --webhook-url')
-  const port = wholeNumber(values.port ?? process.env.PORT, '--port', DEFAULT_PORT)
+  // An exported but empty PORT (common in CI shells) means no port was chosen.
+  const envPort = process.env.PORT === '' ? undefined : process.env.PORT
+  const port = wholeNumber(values.port ?? envPort, '--port', DEFAULT_PORT)
   const tokenList = values.tokens ?? process.env.OKRA_EMULATOR_TOKENS
   const tokens = tokenList?.split(',').map((t) => t.trim()).filter((t) => t !== '')
   if (tokens !== undefined && tokens.length === 0) throw new UsageError('--tokens needs at least one token')

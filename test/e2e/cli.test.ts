@@ -56,6 +56,32 @@ describe('okra-emulator CLI', () => {
     expect((await done).code).toBe(0)
   })
 
+  it('starts a frozen clock at --clock-start and gives records --record-delay', async () => {
+    const child = cli(['--port', '0', '--clock', 'frozen', '--clock-start', '2030-01-01T00:00:00Z', '--record-delay', '1m'])
+    const url = /listening on (\S+)/.exec(await firstLine(child))![1]
+    const fixture = JSON.parse(readFileSync(join(ROOT, 'fixtures/default.json'), 'utf8'))
+    const headers = { authorization: 'Bearer cli', 'content-type': 'application/json' }
+    const started = await request(`${url}/v2/balance/refresh`, { method: 'POST', headers, body: JSON.stringify({ account_id: fixture.accounts[0]._id }) })
+    const { data } = await started.body.json() as { data: { callback_url: string } }
+    const poll = await request(data.callback_url, { headers })
+    await poll.body.dump()
+    expect([poll.statusCode, poll.headers['retry-after']]).toStrictEqual([202, '60'])
+    const clock = await request(`${url}/__admin/clock`, { headers })
+    expect(await clock.body.json()).toStrictEqual({ status: 'success', message: 'Clock read', data: { now: '2030-01-01T00:00:00.000Z', mode: 'frozen' } })
+  })
+
+  it.each([
+    [['--realistic', '--record-delay', '1s'], '--realistic and --record-delay both set the record delay; give one'],
+    [['--record-delay', 'soon'], '--record-delay takes a duration such as 3s, 500ms or 2m, got "soon"'],
+    [['--webhook-url', 'ftp://x'], '--webhook-url must be an http(s) URL, got "ftp://x"'],
+    [['--webhook-token', 't'], '--webhook-token needs --webhook-url'],
+    [['--clock', 'sideways'], '--clock is running or frozen, got "sideways"'],
+  ])('rejects %j', async (args, message) => {
+    const result = await exited(cli(args))
+    expect(result.code).toBe(1)
+    expect(result.stderr).toBe(`okra-emulator: ${message}\n`)
+  })
+
   it('honours PORT', async () => {
     const child = cli([], { PORT: '0' })
     expect(await firstLine(child)).toMatch(/^okra-emulator listening on http:\/\/127\.0\.0\.1:\d+ /)
@@ -80,7 +106,7 @@ describe('okra-emulator CLI', () => {
   it('lists every option in --help', async () => {
     const result = await exited(cli(['--help']))
     expect(result.code).toBe(0)
-    for (const option of ['--port', '--host', '--fixtures', '--tokens', '--clock', '--clock-start', '--seed', '--customers', '--accounts', '--periodic', '--out']) {
+    for (const option of ['--port', '--host', '--fixtures', '--tokens', '--clock', '--clock-start', '--record-delay', '--realistic', '--webhook-url', '--webhook-token', '--seed', '--customers', '--accounts', '--periodic', '--out']) {
       expect(result.stdout).toContain(option)
     }
   })
