@@ -1,8 +1,7 @@
-import type { CustomerFixture, PeriodicHistory } from '../fixtures/types.js'
+import type { BalanceFixture, CustomerFixture, PeriodicHistory } from '../fixtures/types.js'
 import type { AccountView, Dataset } from './dataset.js'
 import { DomainError, invalidField } from './errors.js'
 import { pageOf, paginate, type Page, type PageRequest } from './pagination.js'
-import type { BalanceFixture } from '../fixtures/types.js'
 
 export interface RecordRef {
   _id: string

@@ -3,6 +3,7 @@ import { parseDuration } from '../core/duration.js'
 import { DomainError } from '../core/errors.js'
 import type { EmulatedRecord, RecordOutcome, RecordPolicy } from '../core/records.js'
 import { policyFromFixture, type Tenant } from '../core/tenant.js'
+import type { WebhookDelivery } from '../core/webhooks.js'
 import type { RecordPolicyFixture } from '../fixtures/types.js'
 import type { OpenApiDocument } from '../openapi/load.js'
 import { routeSchema } from '../openapi/schemas.js'
@@ -119,7 +120,7 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, schedul
   })
 }
 
-function deliverySummary (delivery: import('../core/webhooks.js').WebhookDelivery) {
+function deliverySummary (delivery: WebhookDelivery) {
   return {
     id: delivery.id,
     url: delivery.url,

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { parseDayRange, type BalanceType, type BalanceView } from '../core/balances.js'
-import type { Page } from '../core/pagination.js'
-import { parsePageRequest } from '../core/pagination.js'
+import { paginate, parsePageRequest, type Page } from '../core/pagination.js'
 import type { Tenant } from '../core/tenant.js'
 import { routeSchema } from '../openapi/schemas.js'
 import type { OpenApiDocument } from '../openapi/load.js'
@@ -19,14 +18,10 @@ interface Lookup {
 const includePeriodic = (body: Body): boolean => body.includePeriodic !== false && body.includePeriodic !== 'false'
 const text = (value: unknown): string => String(value)
 
+/** getById answers its one balance in the paginated shape of its siblings. */
 const byId: Lookup['find'] = (tenant, body) => {
   const balance = tenant.reader.byId(text(body.id), includePeriodic(body))
-  return { pagination: paginateOne(), items: [balance] }
-}
-
-/** getById answers one balance in the paginated shape of its siblings. */
-function paginateOne () {
-  return { totalDocs: 1, limit: 1, hasPrevPage: false, hasNextPage: false, page: 1, totalPages: 1, pagingCounter: 1, prevPage: null, nextPage: null }
+  return { pagination: paginate(1, { page: 1, limit: 1 }).pagination, items: [balance] }
 }
 
 const LOOKUPS: Lookup[] = [
