@@ -1,8 +1,10 @@
+import { timingSafeEqual } from 'node:crypto'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import type { ClockMode } from './core/clock.js'
 import { Dataset } from './core/dataset.js'
+import { DomainError } from './core/errors.js'
 import type { RecordPolicy } from './core/records.js'
 import { Tenants, type Tenant } from './core/tenant.js'
 import { DEFAULT_FIXTURE_PATH, loadFixtureFile } from './fixtures/load.js'
@@ -10,9 +12,11 @@ import type { FixtureFile } from './fixtures/types.js'
 import { tokenOf } from './http/auth.js'
 import { installErrorHandling } from './http/errors.js'
 import { installExpressHeaders } from './http/express-headers.js'
+import { installTraffic } from './http/traffic.js'
+import { TenantStore } from './persistence/store.js'
 import { loadOpenApi } from './openapi/load.js'
 import { registerSchemas } from './openapi/schemas.js'
-import { adminRoutes } from './routes/admin.js'
+import { adminRoutes, healthRoute } from './routes/admin.js'
 import { balanceRoutes } from './routes/balance.js'
 import { recordRoutes } from './routes/records.js'
 import { Scheduler } from './scheduler.js'
@@ -39,6 +43,10 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger']
   /** Called before any route exists, to add hooks that must see every answer (tests check the contract this way). */
   onApp?: (app: FastifyInstance) => void
+  /** Keep every tenant's state in this lowdb JSON file across restarts; in memory when omitted. */
+  db?: string
+  /** Lock /__admin: every call must then send `X-Admin-Token` with this value. */
+  adminToken?: string
 }
 
 /** The base prefixes Okra's clients use (okra-api.md §1, D21), read from openapi.yaml's servers. */
@@ -58,7 +66,9 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
   const realNow = options.realNow ?? Date.now
   const start = options.clock?.start
   const dispatcher = new WebhookDispatcher()
-  const scheduler = new Scheduler(dispatcher)
+  let store: TenantStore | null = null
+  const persist = async (tenant: Tenant): Promise<void> => { await store?.saveIfChanged(tenant) }
+  const scheduler = new Scheduler(dispatcher, persist)
   const defaultPolicy: RecordPolicy = { kind: 'delay', ms: options.recordDelayMs ?? DEFAULT_RECORD_DELAY_MS }
   const tenants = new Tenants(dataset, {
     clock: { mode: options.clock?.mode ?? 'running', startMs: start === undefined ? realNow() : new Date(start).getTime() },
@@ -66,6 +76,10 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
     webhook: { url: options.webhook?.url ?? null, token: options.webhook?.token ?? null },
   }, realNow, (tenant, record) => dispatcher.enqueue(tenant, record))
   const accepted = options.tokens === undefined ? undefined : new Set(options.tokens)
+  if (options.db !== undefined) {
+    store = await TenantStore.open(options.db, dataset)
+    await store.restoreInto(tenants)
+  }
 
   const app = Fastify({
     logger: options.logger ?? false,
@@ -87,7 +101,10 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
   options.onApp?.(app)
   app.decorate('dataset', dataset)
   app.decorate('tenants', tenants)
+  app.decorate('store', store)
   app.decorateRequest('tenant', null as unknown as Tenant)
+  app.decorateRequest('subject', null)
+  app.decorateRequest('fault', null)
 
   // Okra's Express body parser reads an empty JSON body as {}; missing fields are then named.
   const parseJson = app.getDefaultJsonParser('error', 'error')
@@ -112,14 +129,24 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
   const identifyTenant = async (request: FastifyRequest): Promise<void> => {
     request.tenant = tenants.get(tokenOf(request, accepted))
   }
+  // A change is on disk before its answer leaves; a request that changed nothing writes nothing.
+  app.addHook('onSend', async (request, _reply, payload) => {
+    if (store !== null && request.tenant !== null) await store.saveIfChanged(request.tenant)
+    return payload
+  })
   app.addHook('onClose', async () => {
     scheduler.close()
     await dispatcher.idle()
+    if (store !== null) for (const tenant of tenants.all()) await store.saveIfChanged(tenant)
   })
 
   await app.register(async (admin) => {
-    admin.addHook('onRequest', identifyTenant)
-    adminRoutes(admin, doc, scheduler, dispatcher)
+    if (options.adminToken !== undefined) admin.addHook('onRequest', requireAdminToken(options.adminToken))
+    healthRoute(admin, doc, store?.path ?? null)
+    await admin.register(async (tenantAdmin) => {
+      tenantAdmin.addHook('onRequest', identifyTenant)
+      adminRoutes(tenantAdmin, doc, scheduler, dispatcher)
+    })
   }, { prefix: '/__admin' })
 
   for (const prefix of okraPrefixes()) {
@@ -133,11 +160,24 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
         if (body === undefined || body === null) request.body = { ...query }
         else if (typeof body === 'object' && !Array.isArray(body)) request.body = { ...query, ...body }
       })
+      installTraffic(okra, prefix)
       balanceRoutes(okra, doc)
       recordRoutes(okra, doc, prefix, scheduler)
     }, { prefix })
   }
   return app
+}
+
+/** With --admin-token, /__admin answers 401 to anyone who does not send it. */
+function requireAdminToken (expected: string) {
+  const wanted = Buffer.from(expected)
+  return async (request: FastifyRequest): Promise<void> => {
+    const sent = request.headers['x-admin-token']
+    const given = Buffer.from(typeof sent === 'string' ? sent : '')
+    if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) {
+      throw new DomainError('OKRA_EMU_UNAUTHORIZED', 'The control API is locked: send "X-Admin-Token: <the --admin-token value>"')
+    }
+  }
 }
 
 async function resolveDataset (fixtures: AppOptions['fixtures']): Promise<Dataset> {
@@ -149,5 +189,6 @@ declare module 'fastify' {
   interface FastifyInstance {
     dataset: Dataset
     tenants: Tenants
+    store: TenantStore | null
   }
 }

@@ -5,6 +5,8 @@ import { DEFAULT_GENERATE_OPTIONS, generateFixture, serializeFixture } from './f
 import { DEFAULT_FIXTURE_PATH, FixtureError, loadFixtureFile } from './fixtures/load.js'
 import { DEFAULT_RECORD_DELAY_MS, REALISTIC_RECORD_DELAY_MS } from './app.js'
 import { parseDuration } from './core/duration.js'
+import { loggerFor, LOG_LEVELS, type LogLevel } from './logging.js'
+import { StoreError } from './persistence/store.js'
 import { startEmulator } from './server.js'
 
 const DEFAULT_PORT = 3900
@@ -26,6 +28,10 @@ Server options:
   --realistic         records take Okra's two minutes (same as --record-delay 2m)
   --webhook-url URL   POST an event here when a record completes or fails
   --webhook-token T   sent with each webhook as "Authorization: Bearer T"
+  --db PATH           keep every tenant's state in this JSON file across restarts (default: in memory)
+  --admin-token T     lock /__admin: every call must send "X-Admin-Token: T"
+  --log-level L       fatal, error, warn (default), info (every request), debug, trace or silent;
+                      logs go to stderr, readable on a terminal and JSON lines otherwise
   -h, --help          show this help
 
 Generate options:
@@ -102,10 +108,16 @@ async function serve (args: string[]): Promise<void> {
       realistic: { type: 'boolean' },
       'webhook-url': { type: 'string' },
       'webhook-token': { type: 'string' },
+      db: { type: 'string' },
+      'admin-token': { type: 'string' },
+      'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
   if (values.help === true) { process.stdout.write(HELP); return }
+  const logLevel = (values['log-level'] ?? 'warn') as LogLevel
+  if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level is one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`)
+  if (values['admin-token'] === '') throw new UsageError('--admin-token needs a value')
   if (values.realistic === true && values['record-delay'] !== undefined) throw new UsageError('--realistic and --record-delay both set the record delay; give one')
   const recordDelayMs = values.realistic === true ? REALISTIC_RECORD_DELAY_MS : durationOption(values['record-delay'], '--record-delay', DEFAULT_RECORD_DELAY_MS)
   const webhookUrl = values['webhook-url']
@@ -132,16 +144,23 @@ async function serve (args: string[]): Promise<void> {
     clock: { mode: clockMode, ...(clockStart === undefined ? {} : { start: clockStart }) },
     recordDelayMs,
     ...(webhookUrl === undefined ? {} : { webhook: { url: webhookUrl, ...(values['webhook-token'] === undefined ? {} : { token: values['webhook-token'] }) } }),
+    ...(values.db === undefined ? {} : { db: values.db }),
+    ...(values['admin-token'] === undefined ? {} : { adminToken: values['admin-token'] }),
+    logger: loggerFor(logLevel),
   })
   const { customers, accounts, balances } = emulator.app.dataset.stats
   const shownPath = values.fixtures ?? 'fixtures/default.json'
   process.stdout.write(`okra-emulator listening on ${emulator.url} (Okra base ${emulator.okraBaseUrl}; ${shownPath}: ${customers} customers, ${accounts} accounts, ${balances} balances)\n`)
 
+  // Graceful: stop accepting, let in-flight requests (and the writes they wait on) finish, then exit.
   let closing = false
   const shutdown = (): void => {
     if (closing) return
     closing = true
-    emulator.close().then(() => process.exit(0), () => process.exit(1))
+    emulator.close().then(() => process.exit(0), (error: unknown) => {
+      process.stderr.write(`okra-emulator: could not shut down cleanly: ${String(error)}\n`)
+      process.exit(1)
+    })
   }
   process.on('SIGINT', shutdown)
   process.on('SIGTERM', shutdown)
@@ -153,7 +172,7 @@ export async function main (argv: string[]): Promise<number> {
     else await serve(argv)
     return 0
   } catch (error) {
-    if (error instanceof FixtureError || error instanceof UsageError) {
+    if (error instanceof FixtureError || error instanceof UsageError || error instanceof StoreError) {
       process.stderr.write(`okra-emulator: ${error.message}\n`)
       return 1
     }

@@ -9,10 +9,13 @@ import type { WebhookDispatcher } from './webhooks/dispatcher.js'
 export class Scheduler {
   private readonly timers = new Map<Tenant, { at: number, timer: NodeJS.Timeout }>()
   private readonly dispatcher: WebhookDispatcher
+  private readonly persist: (tenant: Tenant) => Promise<void>
   private closed = false
 
-  constructor (dispatcher: WebhookDispatcher) {
+  /** `persist` saves what a wake changed, for the changes no request is waiting on. */
+  constructor (dispatcher: WebhookDispatcher, persist: (tenant: Tenant) => Promise<void> = async () => {}) {
     this.dispatcher = dispatcher
+    this.persist = persist
   }
 
   /** Settles what is due now, starts due webhooks, and sets the timer for what comes next. */
@@ -21,7 +24,7 @@ export class Scheduler {
     const deliveries = this.dispatcher.runDue(tenant)
     this.plan(tenant)
     // A failed attempt schedules a retry: plan again once the attempts are done.
-    return deliveries.finally(() => this.plan(tenant))
+    return deliveries.finally(() => this.plan(tenant)).then(async () => { await this.persist(tenant) })
   }
 
   plan (tenant: Tenant): void {

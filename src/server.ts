@@ -1,11 +1,14 @@
 import type { FastifyInstance } from 'fastify'
 import { createApp, type AppOptions } from './app.js'
+import { AdminClient } from './client.js'
 
 export interface StartOptions extends AppOptions {
   /** 0 (the default here) picks a free port. */
   port?: number
   /** 127.0.0.1 unless said otherwise: a test double has no business on the network. */
   host?: string
+  /** The bearer token `admin` acts for: give your Okra client the same one ('test-token' by default). */
+  token?: string
 }
 
 export interface RunningEmulator {
@@ -13,9 +16,16 @@ export interface RunningEmulator {
   url: string
   /** Where to point an Okra client: the `/v2/` base, trailing slash included as okra-node expects. */
   okraBaseUrl: string
+  /** The bearer token `admin` acts for. */
+  token: string
+  /** A typed client of /__admin for `token`'s tenant; `admin.as(other)` acts for another. */
+  admin: AdminClient
   app: FastifyInstance
+  /** Stops listening once in-flight requests and writes are done. */
   close (): Promise<void>
 }
+
+export const DEFAULT_TEST_TOKEN = 'test-token'
 
 /** Starts the emulator on a port and returns where it listens. */
 export async function startEmulator (options: StartOptions = {}): Promise<RunningEmulator> {
@@ -25,5 +35,7 @@ export async function startEmulator (options: StartOptions = {}): Promise<Runnin
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : options.port
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
-  return { url, okraBaseUrl: `${url}/v2/`, app, close: async () => { await app.close() } }
+  const token = options.token ?? DEFAULT_TEST_TOKEN
+  const admin = new AdminClient(url, { token, ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }) })
+  return { url, okraBaseUrl: `${url}/v2/`, token, admin, app, close: async () => { await app.close() } }
 }

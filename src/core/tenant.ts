@@ -1,11 +1,13 @@
-import type { BalanceFixture, RecordOutcomeFixture, RecordPolicyFixture } from '../fixtures/types.js'
+import type { BalanceFixture, FixtureFile, RecordOutcomeFixture, RecordPolicyFixture } from '../fixtures/types.js'
 import { BalanceReader, type BalanceOverlay } from './balances.js'
 import { bankBalanceAt, insertEvent, sameAmounts, type Amounts, type BankEvent } from './bank.js'
 import { VirtualClock, type ClockMode } from './clock.js'
 import type { Dataset } from './dataset.js'
 import { parseDuration } from './duration.js'
 import { DomainError } from './errors.js'
+import { FaultBook, type FaultRule, type FaultSubject } from './faults.js'
 import { ObjectIdFactory } from './ids.js'
+import { RequestJournal } from './journal.js'
 import {
   dueAtFor, nextState, processOf, type EmulatedRecord, type RecordMethod, type RecordOutcome, type RecordPolicy,
 } from './records.js'
@@ -32,42 +34,186 @@ export interface TenantDefaults {
 /** A record that just settled, for whoever delivers its webhook. */
 export type SettledListener = (tenant: Tenant, record: EmulatedRecord) => void
 
+/** The fixtures a tenant reads: the shared ones, or a scenario loaded into it alone. */
+export interface TenantData {
+  dataset: Dataset
+  scripts: BankScripts
+  /** The scenario file as loaded, kept so the database can load it again; null for the shared fixtures. */
+  scenario: FixtureFile | null
+  /** The ready-made scenario's name, "inline" for one sent whole, null for the shared fixtures. */
+  label: string | null
+}
+
+/**
+ * Everything a tenant has changed, as plain JSON: what a snapshot copies and the database stores.
+ * The request journal is not state: it is what the tenant was asked, and neither restore nor a
+ * rejected request should rewrite it.
+ */
+export interface TenantState {
+  clock: { mode: ClockMode, now: number }
+  policy: RecordPolicy
+  webhook: WebhookSettings
+  /** Position of the id generator, so a restored tenant hands out the same ids again. */
+  ids: number
+  seq: number
+  overlays: Array<[string, BalanceOverlay]>
+  records: EmulatedRecord[]
+  bankEvents: Array<[string, BankEvent[]]>
+  webhooks: WebhookDelivery[]
+  faults: FaultRule[]
+}
+
+/** A named copy of a tenant: its state and the fixtures it read (shared by reference: they never change). */
+export interface TenantSnapshot {
+  state: TenantState
+  data: TenantData
+}
+
 /**
  * One sandbox: everything a bearer token can change. It reads the shared Dataset and keeps only its
  * own changes beside it, so a new tenant copies nothing. All time comes from its own clock.
  */
 export class Tenant {
   readonly token: string
-  readonly dataset: Dataset
   readonly clock: VirtualClock
   readonly overlays = new Map<string, BalanceOverlay>()
   readonly records = new Map<string, EmulatedRecord>()
-  readonly webhooks: WebhookDelivery[] = []
-  readonly reader: BalanceReader
+  webhooks: WebhookDelivery[] = []
+  readonly faults = new FaultBook()
+  readonly journal = new RequestJournal()
+  readonly snapshots = new Map<string, TenantSnapshot>()
   policy: RecordPolicy
   webhook: WebhookSettings
+  /** Counts changes, so persistence can tell whether a request changed anything (look-ups never write). */
+  revision = 0
+  private data: TenantData
+  private view: BalanceReader
   private readonly running = new Set<EmulatedRecord>()
   /** The running refresh of each account: a second refresh meanwhile returns it (Okra's debounce). */
   private readonly refreshing = new Map<string, EmulatedRecord>()
   /** Bank events this tenant added, per account, merged over the fixture's script (copy-on-write). */
   private readonly bankEvents = new Map<string, BankEvent[]>()
   private readonly ids: ObjectIdFactory
-  private readonly scripts: BankScripts
+  private readonly shared: TenantData
+  private readonly defaults: TenantDefaults
+  private readonly realNow: () => number
   private readonly onSettled: SettledListener
   private seq = 0
 
-  constructor (token: string, dataset: Dataset, defaults: TenantDefaults, scripts: BankScripts, realNow: () => number, onSettled: SettledListener) {
+  constructor (token: string, shared: TenantData, defaults: TenantDefaults, realNow: () => number, onSettled: SettledListener) {
     this.token = token
-    this.dataset = dataset
+    this.shared = shared
+    this.data = shared
+    this.defaults = defaults
+    this.realNow = realNow
     this.clock = VirtualClock.startingAt(realNow, defaults.clock.mode, defaults.clock.startMs)
     this.policy = defaults.policy
     this.webhook = { ...defaults.webhook }
-    this.scripts = scripts
     this.onSettled = onSettled
     this.ids = new ObjectIdFactory(hashToken(token))
-    this.reader = new BalanceReader(dataset, this.overlays, {
+    this.view = this.readerOver(shared.dataset)
+  }
+
+  get dataset (): Dataset {
+    return this.data.dataset
+  }
+
+  get reader (): BalanceReader {
+    return this.view
+  }
+
+  /** The scenario this tenant loaded, or null when it reads the shared fixtures. */
+  get scenario (): Pick<TenantData, 'scenario' | 'label'> {
+    return this.data
+  }
+
+  private readerOver (dataset: Dataset): BalanceReader {
+    return new BalanceReader(dataset, this.overlays, {
       processOf: (id) => processOf(this.records.get(id)?.state ?? 'done'),
     })
+  }
+
+  /** A deep copy of everything this tenant changed: O(changes), never O(fixtures). */
+  exportState (): TenantState {
+    return structuredClone({
+      clock: { mode: this.clock.mode, now: this.clock.now() },
+      policy: this.policy,
+      webhook: this.webhook,
+      ids: this.ids.position,
+      seq: this.seq,
+      overlays: [...this.overlays],
+      records: [...this.records.values()],
+      bankEvents: [...this.bankEvents],
+      webhooks: this.webhooks,
+      faults: this.faults.state,
+    })
+  }
+
+  /** Replaces this tenant's state with a copy of `state`, read over `data`. */
+  importState (state: TenantState, data: TenantData = this.data): void {
+    const copy = structuredClone(state)
+    this.data = data
+    this.view = this.readerOver(data.dataset)
+    this.clock.restore(VirtualClock.startingAt(this.realNow, copy.clock.mode, copy.clock.now).snapshot())
+    this.policy = copy.policy
+    this.webhook = copy.webhook
+    this.ids.position = copy.ids
+    this.seq = copy.seq
+    this.overlays.clear()
+    for (const [id, overlay] of copy.overlays) this.overlays.set(id, overlay)
+    this.records.clear()
+    this.running.clear()
+    this.refreshing.clear()
+    for (const record of copy.records) {
+      this.records.set(record._id, record)
+      if (record.state !== 'running') continue
+      this.running.add(record)
+      if (record.method === 'BALANCE') this.refreshing.set(record.account, record)
+    }
+    this.bankEvents.clear()
+    for (const [account, events] of copy.bankEvents) this.bankEvents.set(account, events)
+    this.webhooks = copy.webhooks
+    this.faults.state = copy.faults
+    this.revision += 1
+  }
+
+  /** The state of a tenant nobody has used yet. */
+  private initialState (): TenantState {
+    return {
+      clock: { mode: this.defaults.clock.mode, now: this.defaults.clock.startMs },
+      policy: this.defaults.policy,
+      webhook: { ...this.defaults.webhook },
+      ids: new ObjectIdFactory(hashToken(this.token)).position,
+      seq: 0,
+      overlays: [],
+      records: [],
+      bankEvents: [],
+      webhooks: [],
+      faults: [],
+    }
+  }
+
+  /** Back to the shared fixtures, as a new tenant: state, faults and journal; named snapshots stay. */
+  reset (): void {
+    this.importState(this.initialState(), this.shared)
+    this.journal.clear()
+  }
+
+  /** Starts over on a scenario of this tenant's own, as reset does. */
+  loadScenario (data: TenantData): void {
+    this.importState(this.initialState(), data)
+    this.journal.clear()
+  }
+
+  /** Keeps a copy of the state under a name, replacing any of that name. */
+  snapshot (name: string): void {
+    this.snapshots.set(name, { state: this.exportState(), data: this.data })
+  }
+
+  restore (name: string): void {
+    const snapshot = this.snapshots.get(name)
+    if (snapshot === undefined) throw new DomainError('OKRA_EMU_SNAPSHOT_NOT_FOUND', `No snapshot named "${name}"`)
+    this.importState(snapshot.state, snapshot.data)
   }
 
   newId (): string {
@@ -109,6 +255,7 @@ export class Tenant {
       result: null,
       failure: null,
     }
+    this.revision += 1
     this.records.set(_id, record)
     this.running.add(record)
     if (method === 'BALANCE') this.refreshing.set(accountId, record)
@@ -129,6 +276,7 @@ export class Tenant {
       throw new DomainError('OKRA_EMU_RECORD_METHOD_MISMATCH', `Record ${recordId} is a ${record.method} record, not ${method}`, { record: recordId, method })
     }
     if (record.state === 'running') {
+      this.revision += 1
       record.polls += 1
       if (record.policy.kind === 'polls' && record.polls >= record.policy.polls) this.finish(record, this.clock.now())
     }
@@ -183,6 +331,7 @@ export class Tenant {
     this.settleDue()
     const record = this.recordOf(recordId)
     nextState(record, policy.kind === 'manual' ? 'stall' : 'repolicy')
+    this.revision += 1
     record.policy = policy
     record.dueAt = dueAtFor(policy, record.createdAt)
     this.settleDue()
@@ -196,21 +345,43 @@ export class Tenant {
     this.settleDue()
     let events = this.bankEvents.get(accountId)
     if (events === undefined) {
-      events = [...this.scripts.eventsOf(accountId)]
+      events = [...this.data.scripts.eventsOf(accountId)]
       this.bankEvents.set(accountId, events)
     }
     const now = this.clock.now()
+    this.revision += 1
     insertEvent(events, { at: now, ...change })
     return this.bankBalance(balance, now)
   }
 
   /** The bank's own balance of a balance's account at an instant. */
   bankBalance (balance: BalanceFixture, atMs: number): Amounts {
-    const events = this.bankEvents.get(balance.account) ?? this.scripts.eventsOf(balance.account)
+    const events = this.bankEvents.get(balance.account) ?? this.data.scripts.eventsOf(balance.account)
     return bankBalanceAt(balance, events, atMs)
   }
 
+  /**
+   * What an Okra request is about, for fault rules and the journal: the account and customer named
+   * by the body, found through a balance id, or through the record a callback polls.
+   */
+  subjectOf (route: string, body: unknown, query: Record<string, unknown>): FaultSubject {
+    const fields = typeof body === 'object' && body !== null && !Array.isArray(body) ? body as Record<string, unknown> : {}
+    const text = (value: unknown): string | undefined => typeof value === 'string' && value !== '' ? value : undefined
+    let account = text(fields.account) ?? text(fields.account_id)
+    if (account === undefined && route === 'callback') account = this.records.get(text(query.record) ?? '')?.account
+    if (account === undefined && text(fields.id) !== undefined) account = this.dataset.balanceById.get(fields.id as string)?.account
+    const customer = text(fields.customer) ?? text(fields.customer_id) ??
+      (account === undefined ? undefined : this.dataset.accounts.get(account)?.customer._id)
+    return { route, account, customer }
+  }
+
+  /** Marks a change made from outside the tenant's own methods (settings, the webhook log, faults). */
+  touch (): void {
+    this.revision += 1
+  }
+
   private finish (record: EmulatedRecord, atMs: number): void {
+    this.revision += 1
     const failure = record.outcome.kind === 'success' ? null : record.outcome
     record.state = nextState(record, failure === null ? 'complete' : 'fail')
     record.endedAt = atMs
@@ -321,17 +492,15 @@ function hashToken (token: string): number {
 
 export class Tenants {
   private readonly byToken = new Map<string, Tenant>()
-  private readonly dataset: Dataset
+  private readonly shared: TenantData
   private readonly defaults: TenantDefaults
   private readonly realNow: () => number
-  private readonly scripts: BankScripts
   private readonly onSettled: SettledListener
 
   constructor (dataset: Dataset, defaults: TenantDefaults, realNow: () => number, onSettled: SettledListener) {
-    this.dataset = dataset
+    this.shared = { dataset, scripts: new BankScripts(dataset, defaults.clock.startMs), scenario: null, label: null }
     this.defaults = defaults
     this.realNow = realNow
-    this.scripts = new BankScripts(dataset, defaults.clock.startMs)
     this.onSettled = onSettled
   }
 
@@ -339,10 +508,15 @@ export class Tenants {
   get (token: string): Tenant {
     let tenant = this.byToken.get(token)
     if (tenant === undefined) {
-      tenant = new Tenant(token, this.dataset, this.defaults, this.scripts, this.realNow, this.onSettled)
+      tenant = new Tenant(token, this.shared, this.defaults, this.realNow, this.onSettled)
       this.byToken.set(token, tenant)
     }
     return tenant
+  }
+
+  /** Fixtures of a scenario, ready for a tenant to load; the bank scripts count from the same clock start. */
+  scenarioData (dataset: Dataset, scenario: FixtureFile, label: string): TenantData {
+    return { dataset, scripts: new BankScripts(dataset, this.defaults.clock.startMs), scenario, label }
   }
 
   all (): IterableIterator<Tenant> {

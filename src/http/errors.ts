@@ -19,6 +19,12 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   OKRA_EMU_BANK_TIMEOUT: 503,
   OKRA_EMU_BANK_ERROR: 400,
   OKRA_EMU_WEBHOOK_NOT_FOUND: 404,
+  OKRA_EMU_SNAPSHOT_NOT_FOUND: 404,
+  OKRA_EMU_FAULT_NOT_FOUND: 404,
+  OKRA_EMU_INVALID_SCENARIO: 400,
+  // A fault rule gives its own status; 500 is what a rule without one answers.
+  OKRA_EMU_FAULT_INJECTED: 500,
+  OKRA_EMU_RATE_LIMITED: 429,
   OKRA_EMU_INTERNAL: 500,
 }
 

@@ -1,9 +1,14 @@
+import { performance } from 'node:perf_hooks'
 import type { FastifyInstance } from 'fastify'
+import { Dataset } from '../core/dataset.js'
 import { parseDuration } from '../core/duration.js'
 import { DomainError } from '../core/errors.js'
+import type { FaultRuleInput } from '../core/faults.js'
+import type { JournalFilter } from '../core/journal.js'
 import type { EmulatedRecord, RecordOutcome, RecordPolicy } from '../core/records.js'
 import { policyFromFixture, type Tenant } from '../core/tenant.js'
 import type { WebhookDelivery } from '../core/webhooks.js'
+import { loadScenarioByName, validateScenario } from '../fixtures/scenarios.js'
 import type { RecordPolicyFixture } from '../fixtures/types.js'
 import type { OpenApiDocument } from '../openapi/load.js'
 import { routeSchema } from '../openapi/schemas.js'
@@ -38,12 +43,54 @@ function recordSummary (record: EmulatedRecord) {
 
 interface Params { id: string }
 
+/** What a tenant-wide change (reset, snapshot, restore, scenario) answers. */
+function tenantView (tenant: Tenant) {
+  return {
+    clock: clockOf(tenant),
+    scenario: tenant.scenario.label,
+    fixtures: tenant.dataset.stats,
+    snapshots: [...tenant.snapshots.keys()],
+    records: tenant.records.size,
+    faults: tenant.faults.list().length,
+  }
+}
+
+/** A scenario sent inline may be much larger than an Okra request. */
+export const SCENARIO_BODY_LIMIT = 64 * 1024 * 1024
+
+interface JournalQuery { method?: string, route?: string, status?: string, account?: string, customer?: string, fault?: 'true' | 'false', limit?: string }
+
 /**
  * The control API. Every call acts on the tenant named by its bearer token. Calls that move time
  * or end records answer only after the records they settled and the webhooks those caused.
  */
 export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, scheduler: Scheduler, dispatcher: WebhookDispatcher): void {
   const schema = (operationId: string) => ({ schema: routeSchema(doc, operationId) })
+
+  app.post('/reset', schema('adminReset'), async (request) => {
+    request.tenant.reset()
+    scheduler.plan(request.tenant)
+    return ok('Tenant reset', tenantView(request.tenant))
+  })
+  app.get('/snapshots', schema('adminListSnapshots'), async (request) => ok('Snapshots listed', { snapshots: [...request.tenant.snapshots.keys()] }))
+  app.post('/snapshots', schema('adminTakeSnapshot'), async (request) => {
+    const { name } = request.body as { name: string }
+    request.tenant.snapshot(name)
+    return ok('Snapshot taken', tenantView(request.tenant))
+  })
+  app.post<{ Params: { name: string } }>('/snapshots/:name/restore', schema('adminRestoreSnapshot'), async (request) => {
+    request.tenant.restore(request.params.name)
+    await scheduler.wake(request.tenant)
+    return ok('Snapshot restored', tenantView(request.tenant))
+  })
+  app.post('/scenario', { ...schema('adminLoadScenario'), bodyLimit: SCENARIO_BODY_LIMIT }, async (request) => {
+    const body = request.body as { name?: string }
+    const file = typeof body.name === 'string' ? await loadScenarioByName(body.name) : validateScenario(body)
+    const data = app.tenants.scenarioData(new Dataset(file), file, typeof body.name === 'string' ? body.name : 'inline')
+    request.tenant.loadScenario(data)
+    scheduler.plan(request.tenant)
+    return ok('Scenario loaded', tenantView(request.tenant))
+  })
 
   app.get('/clock', schema('adminGetClock'), async (request) => ok('Clock read', clockOf(request.tenant)))
 
@@ -79,6 +126,10 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, schedul
     await scheduler.wake(request.tenant)
     return ok('Record failed', recordSummary(record))
   })
+  app.post<{ Params: Params }>('/records/:id/stall', schema('adminStallRecord'), async (request) => {
+    const record = request.tenant.setRecordPolicy(request.params.id, { kind: 'manual' })
+    return ok('Record stalled', recordSummary(record))
+  })
   app.post<{ Params: Params }>('/records/:id/policy', schema('adminSetRecordPolicy'), async (request) => {
     const { policy } = request.body as { policy: RecordPolicyFixture }
     const record = request.tenant.setRecordPolicy(request.params.id, policyFromFixture(policy))
@@ -89,6 +140,7 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, schedul
   app.put('/policy', schema('adminSetPolicy'), async (request) => {
     const { policy } = request.body as { policy: RecordPolicyFixture }
     request.tenant.policy = policyFromFixture(policy)
+    request.tenant.touch()
     return ok('Default policy set', { policy: policyToWire(request.tenant.policy) })
   })
 
@@ -101,6 +153,43 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, schedul
     return ok('Bank balance changed', { account: request.params.id, bank })
   })
 
+  app.get('/faults', schema('adminListFaults'), async (request) => ok('Fault rules listed', { faults: request.tenant.faults.list() }))
+  app.post('/faults', schema('adminAddFault'), async (request) => {
+    const { tenant } = request
+    const rule = tenant.faults.add(tenant.newId(), request.body as FaultRuleInput)
+    tenant.touch()
+    return ok('Fault rule added', rule)
+  })
+  app.delete('/faults', schema('adminClearFaults'), async (request) => {
+    const removed = request.tenant.faults.list().length
+    request.tenant.faults.clear()
+    request.tenant.touch()
+    return ok('Fault rules removed', { removed })
+  })
+  app.delete<{ Params: Params }>('/faults/:id', schema('adminRemoveFault'), async (request) => {
+    const rule = request.tenant.faults.remove(request.params.id)
+    request.tenant.touch()
+    return ok('Fault rule removed', rule)
+  })
+
+  app.get('/requests', schema('adminListRequests'), async (request) => {
+    const query = request.query as JournalQuery
+    const filter: JournalFilter = {}
+    if (query.method !== undefined) filter.method = query.method
+    if (query.route !== undefined) filter.route = query.route
+    if (query.status !== undefined) filter.status = Number(query.status)
+    if (query.account !== undefined) filter.account = query.account
+    if (query.customer !== undefined) filter.customer = query.customer
+    if (query.fault !== undefined) filter.fault = query.fault === 'true'
+    if (query.limit !== undefined) filter.limit = Number(query.limit)
+    return ok('Requests listed', request.tenant.journal.query(filter))
+  })
+  app.delete('/requests', schema('adminClearRequests'), async (request) => {
+    const removed = request.tenant.journal.size
+    request.tenant.journal.clear()
+    return ok('Requests cleared', { removed })
+  })
+
   app.get('/webhooks', schema('adminListWebhooks'), async (request) => {
     const { tenant } = request
     return ok('Webhook deliveries listed', { settings: tenant.webhook, deliveries: tenant.webhooks.map(deliverySummary) })
@@ -108,6 +197,7 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, schedul
   app.put('/webhooks/settings', schema('adminSetWebhookSettings'), async (request) => {
     const { url, token } = request.body as { url: string | null, token?: string | null }
     request.tenant.webhook = { url, token: token ?? null }
+    request.tenant.touch()
     return ok('Webhook settings saved', request.tenant.webhook)
   })
   app.post<{ Params: Params }>('/webhooks/:id/replay', schema('adminReplayWebhook'), async (request) => {
@@ -118,6 +208,18 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, schedul
     await scheduler.wake(tenant)
     return ok('Webhook replayed', deliverySummary(again))
   })
+}
+
+/** Readiness: needs no tenant, so a script can wait on it before it has a token. */
+export function healthRoute (app: FastifyInstance, doc: OpenApiDocument, persistence: string | null): void {
+  const startedAt = performance.now()
+  app.get('/health', { schema: routeSchema(doc, 'adminHealth') }, async () => ok('Ready', {
+    ready: true,
+    uptime_ms: Math.round(performance.now() - startedAt),
+    tenants: app.tenants.size,
+    fixtures: app.dataset.stats,
+    persistence,
+  }))
 }
 
 function deliverySummary (delivery: WebhookDelivery) {

@@ -39,6 +39,7 @@ export class WebhookDispatcher {
       nextAttemptAt: tenant.clock.now(),
     }
     tenant.webhooks.push(again)
+    tenant.touch()
     return again
   }
 
@@ -78,6 +79,7 @@ export class WebhookDispatcher {
     }, (error: Error) => ({ outcome: 'failed' as const, responseCode: null, error: error.message }))
       .then((result) => {
         recordAttempt(delivery, { ...result, at: new Date(attemptAt).toISOString(), latencyMs: Math.round(performance.now() - began) }, attemptAt)
+        tenant.touch()
       })
       .finally(() => { this.inFlight.delete(delivery) })
     this.inFlight.set(delivery, done)

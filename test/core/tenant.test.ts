@@ -211,3 +211,80 @@ describe('balance_changed', () => {
     expect(() => b.poll(record._id, 'BALANCE')).toThrow('No record found')
   })
 })
+
+describe('tenant state: snapshot, restore, reset, scenario', () => {
+  const account = withAvailable.account
+
+  it('restores a snapshot exactly: records, balances, bank, clock and ids', () => {
+    const { tenant } = tenantOver()
+    tenant.startRecord('BALANCE', account, url)
+    tenant.snapshot('before')
+    const saved = tenant.exportState()
+    const steps = (): unknown => {
+      tenant.changeBankBalance(account, { posting: 500 })
+      tenant.advance(10_000)
+      return [tenant.startRecord('CHECK_BALANCE', account, url)._id, tenant.exportState()]
+    }
+    const first = steps() as [string, unknown]
+    expect(first[1]).not.toStrictEqual(saved)
+    tenant.restore('before')
+    expect(tenant.exportState()).toStrictEqual(saved)
+    expect(tenant.records.has(first[0])).toBe(false)
+    // Clock and id generator went back too: the same steps give the same ids and the same state.
+    expect(steps()).toStrictEqual(first)
+  })
+
+  it('keeps a snapshot apart from later changes to the live state', () => {
+    const { tenant } = tenantOver()
+    tenant.changeBankBalance(account, { posting: 1 })
+    tenant.snapshot('one')
+    const saved = tenant.exportState()
+    tenant.changeBankBalance(account, { posting: 2 })
+    tenant.restore('one')
+    tenant.changeBankBalance(account, { posting: 3 })
+    tenant.restore('one')
+    expect(tenant.exportState()).toStrictEqual(saved)
+  })
+
+  it('resets to a tenant nobody has used, journal and faults included, keeping named snapshots', () => {
+    const { tenant } = tenantOver()
+    const fresh = tenant.exportState()
+    tenant.snapshot('empty')
+    tenant.startRecord('BALANCE', account, url)
+    tenant.advance(60_000)
+    tenant.faults.add('f', { action: { kind: 'timeout' } })
+    tenant.journal.add({ at: '', method: 'POST', path: '/', route: null, query: {}, body: null, status: 200, account: null, customer: null, fault: null })
+    tenant.reset()
+    expect(tenant.exportState()).toStrictEqual(fresh)
+    expect(tenant.journal.size).toBe(0)
+    expect([...tenant.snapshots.keys()]).toStrictEqual(['empty'])
+    expect(() => tenant.restore('missing')).toThrow('No snapshot named "missing"')
+  })
+
+  it('loads a scenario into one tenant only, and reset brings back the shared fixtures', () => {
+    const file = structuredClone(base)
+    const tenants = new Tenants(new Dataset(file), { clock: { mode: 'frozen', startMs: START }, policy: { kind: 'immediate' }, webhook: { url: null, token: null } }, () => 0, () => {})
+    const [a, b] = [tenants.get('a'), tenants.get('b')]
+    const scenario = { ...structuredClone(base), customers: base.customers.slice(0, 1) }
+    scenario.accounts = scenario.accounts.filter((x) => x.customer === scenario.customers[0]!._id)
+    const kept = new Set(scenario.accounts.map((x) => x._id))
+    scenario.balances = scenario.balances.filter((x) => kept.has(x.account))
+    a.loadScenario(tenants.scenarioData(new Dataset(scenario), scenario, 'inline'))
+    expect(a.dataset.stats).toStrictEqual({ customers: 1, accounts: 25, balances: 25 })
+    expect(b.dataset.stats).toStrictEqual({ customers: 40, accounts: 113, balances: 113 })
+    expect(a.scenario.label).toBe('inline')
+    a.reset()
+    expect(a.dataset.stats.balances).toBe(113)
+    expect(a.scenario).toMatchObject({ label: null, scenario: null })
+  })
+
+  it('names the account and customer a request is about, from the body, a balance id or a polled record', () => {
+    const { tenant } = tenantOver()
+    const customer = base.accounts.find((x) => x._id === account)!.customer
+    expect(tenant.subjectOf('balance/getByAccount', { account_id: account }, {})).toStrictEqual({ route: 'balance/getByAccount', account, customer })
+    expect(tenant.subjectOf('balance/getById', { id: withAvailable._id }, {})).toMatchObject({ account, customer })
+    const record = tenant.startRecord('BALANCE', account, url)
+    expect(tenant.subjectOf('callback', undefined, { record: record._id })).toMatchObject({ account, customer })
+    expect(tenant.subjectOf('balance/getByCustomer', 'not an object', {})).toStrictEqual({ route: 'balance/getByCustomer', account: undefined, customer: undefined })
+  })
+})

@@ -1,0 +1,176 @@
+import { readFile } from 'node:fs/promises'
+import { request } from 'undici'
+import type { ClockMode } from './core/clock.js'
+import type { FaultAction, FaultMatch, FaultRule } from './core/faults.js'
+import type { JournalEntry, JournalFilter, JournalPage } from './core/journal.js'
+import type { RecordMethod, RecordState } from './core/records.js'
+import type { WebhookDelivery } from './core/webhooks.js'
+import type { FixtureFile, RecordPolicyFixture } from './fixtures/types.js'
+
+export interface ClockView { now: string, mode: ClockMode }
+
+export interface RecordSummary {
+  id: string
+  method: RecordMethod
+  account: string
+  state: RecordState
+  policy: RecordPolicyFixture
+  polls: number
+  created_at: string
+  due_at: string | null
+  ended_at: string | null
+  failure: { kind: 'timeout' } | { kind: 'bank_error', message: string } | null
+  callback_url: string
+}
+
+export interface TenantView {
+  clock: ClockView
+  scenario: string | null
+  fixtures: { customers: number, accounts: number, balances: number }
+  snapshots: string[]
+  records: number
+  faults: number
+}
+
+export interface Health {
+  ready: boolean
+  uptime_ms: number
+  tenants: number
+  fixtures: { customers: number, accounts: number, balances: number }
+  persistence: string | null
+}
+
+export interface FaultInput {
+  match?: FaultMatch
+  action: FaultAction
+  times?: number
+  share?: number
+  seed?: number
+}
+
+export type Failure = { kind: 'timeout' } | { kind: 'bank_error', message: string }
+export type Amounts = { ledger_balance: number, available_balance?: number }
+export type DeliverySummary = Pick<WebhookDelivery, 'id' | 'url' | 'state' | 'event' | 'attempts'> & { next_attempt_at: string | null }
+
+/** A call to /__admin that the emulator refused; `status` and `body` are its answer. */
+export class AdminError extends Error {
+  readonly status: number
+  readonly body: unknown
+
+  constructor (method: string, path: string, status: number, body: unknown) {
+    const message = typeof body === 'object' && body !== null && 'message' in body ? String(body.message) : String(body)
+    super(`${method} /__admin${path} answered ${status}: ${message}`)
+    this.name = 'AdminError'
+    this.status = status
+    this.body = body
+  }
+}
+
+export interface AdminClientOptions {
+  /** The tenant the calls act on. */
+  token: string
+  /** The emulator's --admin-token, when it has one. */
+  adminToken?: string
+}
+
+/**
+ * A typed client of the emulator's /__admin control API, acting on one tenant (one bearer token).
+ * Each method answers the `data` of the emulator's envelope; a refusal throws AdminError.
+ */
+export class AdminClient {
+  readonly url: string
+  readonly token: string
+  private readonly adminToken: string | undefined
+
+  constructor (url: string, options: AdminClientOptions) {
+    this.url = url.replace(/\/+$/, '')
+    this.token = options.token
+    this.adminToken = options.adminToken
+  }
+
+  /** The same emulator, acting on another tenant. */
+  as (token: string): AdminClient {
+    return new AdminClient(this.url, { token, ...(this.adminToken === undefined ? {} : { adminToken: this.adminToken }) })
+  }
+
+  health (): Promise<Health> { return this.call('GET', '/health') }
+
+  reset (): Promise<TenantView> { return this.call('POST', '/reset') }
+  snapshot (name: string): Promise<TenantView> { return this.call('POST', '/snapshots', { name }) }
+  restore (name: string): Promise<TenantView> { return this.call('POST', `/snapshots/${encodeURIComponent(name)}/restore`) }
+  async snapshots (): Promise<string[]> { return (await this.call<{ snapshots: string[] }>('GET', '/snapshots')).snapshots }
+
+  /**
+   * Starts this tenant over on a scenario: a ready-made one by name (`{ name: 'slow-banks' }`), a
+   * fixture document, or the path of a fixture file, which the client reads and sends.
+   */
+  async scenario (scenario: { name: string } | FixtureFile | string): Promise<TenantView> {
+    const body = typeof scenario === 'string' ? JSON.parse(await readFile(scenario, 'utf8')) as unknown : scenario
+    return await this.call('POST', '/scenario', body)
+  }
+
+  clock (): Promise<ClockView> { return this.call('GET', '/clock') }
+  /** Moves the clock forward by a duration ("2m", "500ms") or milliseconds; answers after what fell due has settled. */
+  advance (by: string | number): Promise<ClockView & { settled: RecordSummary[] }> { return this.call('POST', '/clock/advance', { by }) }
+  freeze (): Promise<ClockView> { return this.call('POST', '/clock/freeze') }
+  resume (): Promise<ClockView> { return this.call('POST', '/clock/resume') }
+
+  async records (): Promise<RecordSummary[]> { return (await this.call<{ records: RecordSummary[] }>('GET', '/records')).records }
+  complete (recordId: string): Promise<RecordSummary> { return this.call('POST', `/records/${encodeURIComponent(recordId)}/complete`) }
+  fail (recordId: string, failure: Failure): Promise<RecordSummary> { return this.call('POST', `/records/${encodeURIComponent(recordId)}/fail`, { failure }) }
+  stall (recordId: string): Promise<RecordSummary> { return this.call('POST', `/records/${encodeURIComponent(recordId)}/stall`) }
+  setRecordPolicy (recordId: string, policy: RecordPolicyFixture): Promise<RecordSummary> {
+    return this.call('POST', `/records/${encodeURIComponent(recordId)}/policy`, { policy })
+  }
+
+  async policy (): Promise<RecordPolicyFixture> { return (await this.call<{ policy: RecordPolicyFixture }>('GET', '/policy')).policy }
+  async setPolicy (policy: RecordPolicyFixture): Promise<RecordPolicyFixture> {
+    return (await this.call<{ policy: RecordPolicyFixture }>('PUT', '/policy', { policy })).policy
+  }
+
+  /** Sets the bank's live balance of an account; the next refresh fetches it. */
+  async setBalance (accountId: string, amounts: Amounts): Promise<Amounts> {
+    return (await this.call<{ bank: Amounts }>('POST', `/accounts/${encodeURIComponent(accountId)}/balance`, amounts)).bank
+  }
+
+  /** Posts a credit (or a debit, when negative) to the bank's live balance of an account. */
+  async addPosting (accountId: string, posting: number): Promise<Amounts> {
+    return (await this.call<{ bank: Amounts }>('POST', `/accounts/${encodeURIComponent(accountId)}/balance`, { posting })).bank
+  }
+
+  addFault (rule: FaultInput): Promise<FaultRule> { return this.call('POST', '/faults', rule) }
+  async faults (): Promise<FaultRule[]> { return (await this.call<{ faults: FaultRule[] }>('GET', '/faults')).faults }
+  removeFault (id: string): Promise<FaultRule> { return this.call('DELETE', `/faults/${encodeURIComponent(id)}`) }
+  async clearFaults (): Promise<number> { return (await this.call<{ removed: number }>('DELETE', '/faults')).removed }
+
+  /** The journal of this tenant's Okra requests, filtered; `count` is for assertions. */
+  requests (filter: JournalFilter = {}): Promise<JournalPage> {
+    const query = new URLSearchParams()
+    for (const [key, value] of Object.entries(filter)) if (value !== undefined) query.set(key, String(value))
+    const search = query.toString() === '' ? '' : `?${query.toString()}`
+    return this.call('GET', `/requests${search}`)
+  }
+
+  async clearRequests (): Promise<number> { return (await this.call<{ removed: number }>('DELETE', '/requests')).removed }
+
+  webhooks (): Promise<{ settings: { url: string | null, token: string | null }, deliveries: DeliverySummary[] }> { return this.call('GET', '/webhooks') }
+  setWebhook (url: string | null, token?: string | null): Promise<{ url: string | null, token: string | null }> {
+    return this.call('PUT', '/webhooks/settings', { url, token: token ?? null })
+  }
+
+  replayWebhook (deliveryId: string): Promise<DeliverySummary> { return this.call('POST', `/webhooks/${encodeURIComponent(deliveryId)}/replay`) }
+
+  private async call<T> (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.token}` }
+    if (this.adminToken !== undefined) headers['x-admin-token'] = this.adminToken
+    if (body !== undefined) headers['content-type'] = 'application/json'
+    const response = await request(`${this.url}/__admin${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+    const text = await response.body.text()
+    let parsed: unknown = text
+    try { parsed = JSON.parse(text) } catch {}
+    if (response.statusCode !== 200) throw new AdminError(method, path, response.statusCode, parsed)
+    return (parsed as { data: T }).data
+  }
+}
+
+export type { FaultAction, FaultMatch, FaultRule, JournalEntry, JournalFilter, JournalPage }

@@ -1,0 +1,142 @@
+import { DomainError } from './errors.js'
+
+/** Which Okra requests a rule applies to; every field given must match, an empty match is every request. */
+export interface FaultMatch {
+  /** The route below the prefix, e.g. `balance/getByCustomer` or `callback`. */
+  route?: string
+  account?: string
+  customer?: string
+}
+
+/** What a matching request gets instead of (or before) its normal answer. */
+export type FaultAction =
+  | { kind: 'error', status: number, body?: Record<string, unknown> }
+  | { kind: 'latency', ms: number }
+  | { kind: 'rate_limit' }
+  | { kind: 'timeout' }
+  | { kind: 'close' }
+
+export interface FaultRuleInput {
+  match?: FaultMatch
+  action: FaultAction
+  /** Apply to the next N matches only; every match when omitted. */
+  times?: number
+  /** Apply to this share (0..1) of matches, drawn from `seed` so a run repeats exactly. */
+  share?: number
+  seed?: number
+}
+
+/** A rule as stored: plain data, so snapshots and the database hold it as it is. */
+export interface FaultRule {
+  id: string
+  match: FaultMatch
+  action: FaultAction
+  times: number | null
+  share: number | null
+  seed: number
+  /** Matching requests seen, whether or not the rule fired. */
+  matched: number
+  /** Requests the rule fired on. */
+  applied: number
+  /** The seeded generator's position: the next draw depends only on the seed and the draws so far. */
+  rng: number
+}
+
+/** What a request is about, as far as rules care. */
+export interface FaultSubject {
+  route: string
+  account: string | undefined
+  customer: string | undefined
+}
+
+export const MAX_FAULT_LATENCY_MS = 60_000
+
+/**
+ * A tenant's fault rules. The first rule (in the order added) that matches and decides to fire
+ * wins; each matching rule counts the request and draws from its own seed, so adding a rule never
+ * changes which requests another rule picks.
+ */
+export class FaultBook {
+  private rules: FaultRule[] = []
+
+  add (id: string, input: FaultRuleInput): FaultRule {
+    if (input.action.kind === 'latency' && input.action.ms > MAX_FAULT_LATENCY_MS) {
+      throw new DomainError('OKRA_EMU_INVALID_FIELD', `Invalid field "action.ms": must be at most ${MAX_FAULT_LATENCY_MS}`, { field: 'action.ms' })
+    }
+    const seed = input.seed ?? 1
+    const rule: FaultRule = {
+      id,
+      match: { ...input.match },
+      action: { ...input.action },
+      times: input.times ?? null,
+      share: input.share ?? null,
+      seed,
+      matched: 0,
+      applied: 0,
+      rng: seed >>> 0,
+    }
+    this.rules.push(rule)
+    return rule
+  }
+
+  list (): readonly FaultRule[] {
+    return this.rules
+  }
+
+  remove (id: string): FaultRule {
+    const index = this.rules.findIndex((r) => r.id === id)
+    const rule = this.rules[index]
+    if (rule === undefined) throw new DomainError('OKRA_EMU_FAULT_NOT_FOUND', `No fault rule with id "${id}"`)
+    this.rules.splice(index, 1)
+    return rule
+  }
+
+  clear (): void {
+    this.rules = []
+  }
+
+  /** The rule that fires on this request, if any; counts the request on every rule it matches. */
+  pick (subject: FaultSubject): FaultRule | null {
+    let fired: FaultRule | null = null
+    for (const rule of this.rules) {
+      if (!matches(rule.match, subject)) continue
+      if (rule.times !== null && rule.applied >= rule.times) continue
+      rule.matched += 1
+      const chosen = rule.share === null || draw(rule) < rule.share
+      if (chosen && fired === null) {
+        rule.applied += 1
+        fired = rule
+      }
+    }
+    return fired
+  }
+
+  get state (): FaultRule[] {
+    return this.rules
+  }
+
+  set state (rules: FaultRule[]) {
+    this.rules = rules
+  }
+}
+
+function matches (match: FaultMatch, subject: FaultSubject): boolean {
+  if (match.route !== undefined && normalizeRoute(match.route) !== subject.route) return false
+  if (match.account !== undefined && match.account !== subject.account) return false
+  if (match.customer !== undefined && match.customer !== subject.customer) return false
+  return true
+}
+
+/** `/balance/getByCustomer` and `balance/getByCustomer` name the same route. */
+export function normalizeRoute (route: string): string {
+  return route.replace(/^\/+/, '')
+}
+
+/** mulberry32: small, fast and good enough to pick a share of requests; its state is one number. */
+function draw (rule: FaultRule): number {
+  rule.rng = (rule.rng + 0x6d2b79f5) >>> 0
+  let t = rule.rng
+  t = Math.imul(t ^ (t >>> 15), t | 1)
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+}

@@ -1,0 +1,98 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { BANK_TIMEOUT_MESSAGE } from '../core/errors.js'
+import type { FaultRule, FaultSubject } from '../core/faults.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** What the request is about, resolved once for the fault rules and the journal. */
+    subject: FaultSubject | null
+    /** The fault rule that answered, if one did. */
+    fault: FaultRule | null
+  }
+}
+
+export const FAULT_HEADER = 'x-okra-emulator-fault'
+const RATE_LIMIT_MESSAGE = 'Too many requests. Please retry after 60 seconds'
+
+/**
+ * Fault rules and the request journal for the Okra routes of one prefix. Faults act after
+ * validation, so a rule sees the request's account and customer; the journal writes every answer,
+ * a faulted or rejected one included, as the tenant's client saw it.
+ */
+export function installTraffic (app: FastifyInstance, prefix: string): void {
+  const routeOf = (request: FastifyRequest): string | null => {
+    const url = request.routeOptions.url
+    return url === undefined ? null : url.slice(prefix.length + 1)
+  }
+
+  app.addHook('preHandler', async (request, reply) => {
+    const { tenant } = request
+    const route = routeOf(request)
+    request.subject = tenant.subjectOf(route ?? '', request.body, request.query as Record<string, unknown>)
+    const rule = tenant.faults.list().length === 0 ? null : tenant.faults.pick(request.subject)
+    if (rule === null) return
+    tenant.touch()
+    request.fault = rule
+    reply.header(FAULT_HEADER, rule.id)
+    await actOn(rule, request, reply, route)
+  })
+
+  app.addHook('onResponse', async (request, reply) => {
+    journal(request, reply.statusCode, routeOf(request))
+  })
+}
+
+async function actOn (rule: FaultRule, request: FastifyRequest, reply: FastifyReply, route: string | null): Promise<void> {
+  const { action } = rule
+  switch (action.kind) {
+    case 'latency':
+      // Real time, not emulator time: the point is to make the client's own timeouts fire.
+      await sleep(action.ms)
+      return
+    case 'error':
+      sendRaw(reply, action.status, action.body ?? {
+        status: 'error',
+        message: `Failed by the emulator's fault rule ${rule.id}`,
+        code: 'OKRA_EMU_FAULT_INJECTED',
+        data: { fault: rule.id },
+      })
+      return
+    case 'rate_limit':
+      reply.header('retry-after', '60')
+      sendRaw(reply, 429, { status: 'error', message: RATE_LIMIT_MESSAGE, code: 'OKRA_EMU_RATE_LIMITED' })
+      return
+    case 'timeout':
+      sendRaw(reply, 503, { status: 'error', message: BANK_TIMEOUT_MESSAGE, code: 'OKRA_EMU_BANK_TIMEOUT' })
+      return
+    case 'close':
+      // No answer at all: the client sees its socket closed, as behind a dropping proxy.
+      journal(request, 0, route)
+      reply.hijack()
+      request.raw.socket.destroy()
+  }
+}
+
+/** The fault's body goes out as given, past the route's serializer, which would drop unknown fields. */
+function sendRaw (reply: FastifyReply, status: number, body: unknown): void {
+  reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body))
+}
+
+function journal (request: FastifyRequest, status: number, route: string | null): void {
+  const { tenant } = request
+  if (tenant === null) return // refused before a tenant was known (no token): nobody's journal
+  // A request refused by validation never reached preHandler; what it names is still worth keeping.
+  const subject = request.subject ?? tenant.subjectOf(route ?? '', request.body, request.query as Record<string, unknown>)
+  tenant.journal.add({
+    at: new Date(tenant.clock.now()).toISOString(),
+    method: request.method,
+    path: request.url.split('?', 1)[0] as string,
+    route,
+    query: { ...(request.query as Record<string, unknown>) },
+    body: request.body ?? null,
+    status,
+    account: subject?.account ?? null,
+    customer: subject?.customer ?? null,
+    fault: request.fault?.id ?? null,
+  })
+}
