@@ -35,7 +35,8 @@ export function installTraffic (app: FastifyInstance, prefix: string): void {
     tenant.touch()
     request.fault = rule
     reply.header(FAULT_HEADER, rule.id)
-    await actOn(rule, request, reply, route)
+    // Returning the reply of an answered request is what stops Fastify from running the handler too.
+    if (await actOn(rule, request, reply, route)) return reply
   })
 
   app.addHook('onResponse', async (request, reply) => {
@@ -43,13 +44,14 @@ export function installTraffic (app: FastifyInstance, prefix: string): void {
   })
 }
 
-async function actOn (rule: FaultRule, request: FastifyRequest, reply: FastifyReply, route: string | null): Promise<void> {
+/** Acts out a rule; true when it answered (or closed) the request instead of letting the route answer. */
+async function actOn (rule: FaultRule, request: FastifyRequest, reply: FastifyReply, route: string | null): Promise<boolean> {
   const { action } = rule
   switch (action.kind) {
     case 'latency':
       // Real time, not emulator time: the point is to make the client's own timeouts fire.
       await sleep(action.ms)
-      return
+      return false
     case 'error':
       sendRaw(reply, action.status, action.body ?? {
         status: 'error',
@@ -57,19 +59,20 @@ async function actOn (rule: FaultRule, request: FastifyRequest, reply: FastifyRe
         code: 'OKRA_EMU_FAULT_INJECTED',
         data: { fault: rule.id },
       })
-      return
+      return true
     case 'rate_limit':
       reply.header('retry-after', '60')
       sendRaw(reply, 429, { status: 'error', message: RATE_LIMIT_MESSAGE, code: 'OKRA_EMU_RATE_LIMITED' })
-      return
+      return true
     case 'timeout':
       sendRaw(reply, 503, { status: 'error', message: BANK_TIMEOUT_MESSAGE, code: 'OKRA_EMU_BANK_TIMEOUT' })
-      return
+      return true
     case 'close':
       // No answer at all: the client sees its socket closed, as behind a dropping proxy.
       journal(request, 0, route)
       reply.hijack()
       request.raw.socket.destroy()
+      return true
   }
 }
 

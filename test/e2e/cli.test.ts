@@ -1,40 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { request } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
+import { cli, exited, firstLine, killCliProcesses, ROOT } from '../support/cli.js'
 
-const ROOT = new URL('../..', import.meta.url).pathname
-const started: ChildProcess[] = []
-
-function cli (args: string[], env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-    cwd: ROOT, env: { ...process.env, ...env, PORT: env.PORT ?? '' }, stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  started.push(child)
-  return child
-}
-
-function firstLine (child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve)
-    child.once('exit', (code) => reject(new Error(`exited ${code} before printing`)))
-  })
-}
-
-function exited (child: ChildProcess): Promise<{ code: number | null, stderr: string, stdout: string }> {
-  let stderr = ''
-  let stdout = ''
-  child.stderr!.on('data', (d) => { stderr += d })
-  child.stdout!.on('data', (d) => { stdout += d })
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stderr, stdout })))
-}
-
-afterEach(() => {
-  for (const child of started.splice(0)) if (child.exitCode === null) child.kill('SIGKILL')
-})
+afterEach(killCliProcesses)
 
 describe('okra-emulator CLI', () => {
   it('prints its URL and what it loaded, serves, and closes cleanly on SIGTERM', async () => {

@@ -1,0 +1,138 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { request } from 'undici'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createApp } from '../../src/app.js'
+import { StoreError } from '../../src/persistence/store.js'
+import type { FixtureFile } from '../../src/fixtures/types.js'
+import { cli, exited, killCliProcesses, readyUrl } from '../support/cli.js'
+import { defaultFixtures, startTestServer, TEST_CLOCK_START, type TestServer } from '../support/server.js'
+
+const fixture = JSON.parse(readFileSync(new URL('../../fixtures/default.json', import.meta.url), 'utf8')) as FixtureFile
+const balance = fixture.balances.find((b) => b.available_balance !== undefined)!
+const account = balance.account
+
+let dir: string
+let db: string
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'okra-emulator-db-'))
+  db = join(dir, 'state.json')
+})
+afterEach(() => {
+  killCliProcesses()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('--db persistence', () => {
+  it('keeps every tenant\'s records, balances, clock, settings and webhook log across a restart', async () => {
+    let server: TestServer = await startTestServer({ db })
+    const tenant = () => server.app.tenants.get('test-token')
+    const record = (await server.post('/v2/balance/refresh', { account_id: account })).body.data.record as string
+    await server.admin.addPosting(account, 250)
+    await server.admin.advance('2s')
+    await server.post('/v2/balance/check', { account_id: account })
+    await server.admin.setPolicy({ kind: 'polls', polls: 2 })
+    await server.admin.setWebhook('http://127.0.0.1:9/hook', 'wh-token')
+    await server.admin.addFault({ match: { route: 'balance/getByType' }, action: { kind: 'rate_limit' }, times: 3 })
+    await server.admin.advance('1s')
+    await server.admin.as('second').addPosting(account, -5)
+    await server.admin.as('third').scenario({ name: 'slow-banks' })
+    const before = tenant().exportState()
+    const second = server.app.tenants.get('second').exportState()
+    await server.close()
+
+    server = await startTestServer({ db })
+    try {
+      expect(tenant().exportState()).toStrictEqual(before)
+      expect(server.app.tenants.get('second').exportState()).toStrictEqual(second)
+      expect(server.app.tenants.get('third').scenario.label).toBe('slow-banks')
+      expect((await server.admin.clock()).now).toBe('2026-11-02T09:00:03.000Z')
+      const done = await server.get(`/v2/callback?record=${record}&method=BALANCE`)
+      expect([done.status, done.body.data.balance.ledger_balance]).toStrictEqual([200, balance.ledger_balance + 250])
+      expect((await server.admin.health()).persistence).toBe(db)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('never writes for a look-up', async () => {
+    const server = await startTestServer({ db })
+    try {
+      await server.admin.addPosting(account, 1)
+      const written = readFileSync(db, 'utf8')
+      const { mtimeMs } = statSync(db)
+      for (const path of ['/v2/balance/getByCustomer', '/v2/balance/getByAccount', '/v2/products/balances']) {
+        expect((await server.post(path, { customer: fixture.customers[0]!._id, account })).status).toBe(200)
+      }
+      await server.admin.records()
+      await server.admin.clock()
+      expect(readFileSync(db, 'utf8')).toBe(written)
+      expect(statSync(db).mtimeMs).toBe(mtimeMs)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('refuses a corrupt or foreign file with a clear message and leaves it untouched', async () => {
+    const dataset = await defaultFixtures()
+    for (const [content, message] of [
+      ['{"format": "okra-emulator/db", "tenants": {', /is not valid JSON/],
+      ['{"hello": "world"}', /is not an okra-emulator database/],
+      ['{"format": "okra-emulator/db", "version": 9, "fixtures": {}, "tenants": {}}', /version 9/],
+      ['{"format": "okra-emulator/db", "version": 1, "fixtures": {"owner": "x", "customers": 1, "accounts": 1, "balances": 1}, "tenants": {}}', /was written over other fixtures/],
+    ] as const) {
+      writeFileSync(db, content)
+      await expect(createApp({ fixtures: dataset, db })).rejects.toThrow(StoreError)
+      await expect(createApp({ fixtures: dataset, db })).rejects.toThrow(message)
+      expect(readFileSync(db, 'utf8')).toBe(content)
+    }
+    const child = cli(['--port', '0', '--db', db])
+    const result = await exited(child)
+    expect(result.code).toBe(1)
+    expect(result.stderr).toBe(`okra-emulator: ${db}: was written over other fixtures (owner x, 1 balances, not owner ${fixture.owner}, ${fixture.balances.length} balances); start with the same --fixtures or another --db. The file was left untouched.\n`)
+    expect(readFileSync(db, 'utf8')).toContain('"owner": "x"')
+  })
+
+  it('after SIGKILL in the middle of a stream of changes, restarts from a valid file holding every answered change', async () => {
+    const args = ['--port', '0', '--db', db, '--clock', 'frozen', '--clock-start', TEST_CLOCK_START]
+    let child = cli(args)
+    let url = await readyUrl(child)
+    const post = (base: string, posting: number) => request(`${base}/__admin/accounts/${account}/balance`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer stream', 'content-type': 'application/json' },
+      body: JSON.stringify({ posting }),
+    }).then(async (r) => ({ status: r.statusCode, body: await r.body.json() as { data: { bank: { ledger_balance: number } } } }))
+
+    // Four writers post 1 each; the process is killed while some of their requests are in flight.
+    const killed = exited(child)
+    let answered = 0
+    let sent = 0
+    const writer = async (): Promise<void> => {
+      for (;;) {
+        sent += 1
+        const answer = await post(url, 1).catch(() => null)
+        if (answer === null) return
+        expect(answer.status).toBe(200)
+        answered += 1
+        if (answered === 150) child.kill('SIGKILL')
+      }
+    }
+    await Promise.all([writer(), writer(), writer(), writer()])
+    expect((await killed).signal).toBe('SIGKILL')
+    expect(answered).toBeGreaterThanOrEqual(150)
+
+    const stored = JSON.parse(readFileSync(db, 'utf8'))
+    expect(stored.format).toBe('okra-emulator/db')
+    child = cli(args)
+    url = await readyUrl(child)
+    const after = await post(url, 0)
+    const applied = Math.round((after.body.data.bank.ledger_balance - balance.ledger_balance) * 100) / 100
+    // Every answered posting is there; a posting that was written but not yet answered may be too.
+    expect(applied).toBeGreaterThanOrEqual(answered)
+    expect(applied).toBeLessThanOrEqual(sent)
+    const done = exited(child)
+    child.kill('SIGTERM')
+    expect((await done).code).toBe(0)
+  })
+})
