@@ -1,11 +1,20 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
+  resolve: {
+    // The README's examples import the package by name; inside this repository that is the source.
+    alias: { 'okra-emulator': fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+  },
   test: {
-    include: ['test/**/*.test.ts'],
     // Integration tests open real sockets; keep workers modest on the 2-core machines.
     maxWorkers: 2,
     testTimeout: 20_000,
     hookTimeout: 20_000,
+    projects: [
+      { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: ['test/readme/**'] } },
+      // The README's vitest set-up, as a user would have it: one emulator for the run, a reset per test.
+      { extends: true, test: { name: 'readme', include: ['test/readme/**/*.test.ts'], globalSetup: ['test/readme/okra-emulator.setup.ts'] } },
+    ],
   },
 })
