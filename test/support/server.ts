@@ -48,7 +48,7 @@ export async function startTestServer (options: StartOptions = {}): Promise<Test
     ...options,
     host: '127.0.0.1',
     port: 0,
-    onApp: (app) => contract.install(app),
+    onApp: (app) => { contract.install(app); options.onApp?.(app) },
   })
   const send = async (method: string, path: string, init: RequestInit & { body?: string } = {}): Promise<Answer> => {
     const headers: Record<string, string> = { ...init.headers }
