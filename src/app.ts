@@ -130,10 +130,13 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
     request.tenant = tenants.get(tokenOf(request, accepted))
   }
   // A change is on disk before its answer leaves; a request that changed nothing writes nothing.
-  app.addHook('onSend', async (request, _reply, payload) => {
-    if (store !== null && request.tenant !== null) await store.saveIfChanged(request.tenant)
-    return payload
-  })
+  if (store !== null) {
+    const saving = store
+    app.addHook('onSend', async (request, _reply, payload) => {
+      if (request.tenant !== null) await saving.saveIfChanged(request.tenant)
+      return payload
+    })
+  }
   app.addHook('onClose', async () => {
     scheduler.close()
     await dispatcher.idle()
