@@ -31,6 +31,18 @@ export interface TenantDefaults {
   webhook: WebhookSettings
 }
 
+/**
+ * What one tenant keeps at most, so a long run holds a constant footprint: the oldest finished
+ * records (their callback then answers 404), webhook deliveries no longer pending, and the newest
+ * entries of each balance's history and record list. Running records are never dropped.
+ */
+export const TENANT_LIMITS = {
+  finishedRecords: 1000,
+  settledWebhooks: 1000,
+  recordsPerBalance: 100,
+  historyPerBalance: 100,
+} as const
+
 /** A record that just settled, for whoever delivers its webhook. */
 export type SettledListener = (tenant: Tenant, record: EmulatedRecord) => void
 
@@ -89,6 +101,8 @@ export class Tenant {
   private data: TenantData
   private view: BalanceReader
   private readonly running = new Set<EmulatedRecord>()
+  /** Ids of finished records, oldest first, to drop past TENANT_LIMITS.finishedRecords. */
+  private finished: string[] = []
   /** The running refresh of each account: a second refresh meanwhile returns it (Okra's debounce). */
   private readonly refreshing = new Map<string, EmulatedRecord>()
   /** Bank events this tenant added, per account, merged over the fixture's script (copy-on-write). */
@@ -164,6 +178,9 @@ export class Tenant {
     this.records.clear()
     this.running.clear()
     this.refreshing.clear()
+    this.finished = copy.records.filter((r) => r.state !== 'running')
+      .sort((a, b) => (a.endedAt as number) - (b.endedAt as number) || a.seq - b.seq)
+      .map((r) => r._id)
     for (const record of copy.records) {
       this.records.set(record._id, record)
       if (record.state !== 'running') continue
@@ -259,7 +276,7 @@ export class Tenant {
     this.records.set(_id, record)
     this.running.add(record)
     if (method === 'BALANCE') this.refreshing.set(accountId, record)
-    this.overlayOf(balance).records.push(_id)
+    keepNewest(this.overlayOf(balance).records, _id, TENANT_LIMITS.recordsPerBalance)
     // An immediate record is done before the answer leaves.
     this.settleDue()
     return record
@@ -375,6 +392,14 @@ export class Tenant {
     return { route, account, customer }
   }
 
+  /** Adds a webhook delivery to the log, letting the oldest settled ones go past the limit. */
+  logDelivery (delivery: WebhookDelivery): void {
+    this.webhooks.push(delivery)
+    if (this.webhooks.length <= TENANT_LIMITS.settledWebhooks) return
+    const oldestSettled = this.webhooks.findIndex((d) => d.state !== 'pending')
+    if (oldestSettled !== -1) this.webhooks.splice(oldestSettled, 1)
+  }
+
   /** Marks a change made from outside the tenant's own methods (settings, the webhook log, faults). */
   touch (): void {
     this.revision += 1
@@ -387,6 +412,8 @@ export class Tenant {
     record.endedAt = atMs
     this.running.delete(record)
     if (this.refreshing.get(record.account) === record) this.refreshing.delete(record.account)
+    this.finished.push(record._id)
+    if (this.finished.length > TENANT_LIMITS.finishedRecords) this.records.delete(this.finished.shift() as string)
     if (failure !== null) {
       record.failure = failure
     } else {
@@ -408,9 +435,9 @@ export class Tenant {
     overlay.last_updated = at
     overlay.last_fetched = at
     const owner = this.dataset.owner
-    overlay.periodic.ledger_balance.push({ _id: this.newId(), amount: live.ledger_balance, owner, last_updated: at })
+    keepNewest(overlay.periodic.ledger_balance, { _id: this.newId(), amount: live.ledger_balance, owner, last_updated: at }, TENANT_LIMITS.historyPerBalance)
     if (live.available_balance !== undefined) {
-      overlay.periodic.available_balance.push({ _id: this.newId(), amount: live.available_balance, owner, last_updated: at })
+      keepNewest(overlay.periodic.available_balance, { _id: this.newId(), amount: live.available_balance, owner, last_updated: at }, TENANT_LIMITS.historyPerBalance)
     }
   }
 
@@ -481,6 +508,12 @@ export function policyFromFixture (policy: RecordPolicyFixture): RecordPolicy {
 
 function outcomeFromFixture (outcome: RecordOutcomeFixture | undefined): RecordOutcome {
   return outcome ?? { kind: 'success' }
+}
+
+/** Appends to a list that keeps only its newest `limit` entries (fixture history comes before it, untouched). */
+function keepNewest<T> (list: T[], item: T, limit: number): void {
+  list.push(item)
+  if (list.length > limit) list.splice(0, list.length - limit)
 }
 
 /** A stable number per token, so each tenant's ids differ but repeat across runs. */

@@ -16,7 +16,7 @@ export class WebhookDispatcher {
   enqueue (tenant: Tenant, record: EmulatedRecord): void {
     const { url, token } = tenant.webhook
     if (url === null) return
-    tenant.webhooks.push({
+    tenant.logDelivery({
       id: tenant.newId(),
       url,
       token,
@@ -38,7 +38,7 @@ export class WebhookDispatcher {
       attempts: [],
       nextAttemptAt: tenant.clock.now(),
     }
-    tenant.webhooks.push(again)
+    tenant.logDelivery(again)
     tenant.touch()
     return again
   }

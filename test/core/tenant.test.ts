@@ -288,3 +288,32 @@ describe('tenant state: snapshot, restore, reset, scenario', () => {
     expect(tenant.subjectOf('balance/getByCustomer', 'not an object', {})).toStrictEqual({ route: 'balance/getByCustomer', account: undefined, customer: undefined })
   })
 })
+
+describe('a tenant\'s bounds', () => {
+  it('keeps the newest 1,000 finished records, 100 record ids and 100 history entries per balance', () => {
+    const { tenant } = tenantOver()
+    tenant.policy = { kind: 'immediate' }
+    const ids: string[] = []
+    for (let i = 0; i < 1005; i++) ids.push(tenant.startRecord('BALANCE', withAvailable.account, url)._id)
+    const check = tenant.startRecord('CHECK_BALANCE', withAvailable.account, url)
+    // 1,006 finished: the first six went.
+    expect(tenant.records.size).toBe(1000)
+    expect(() => tenant.recordOf(ids[5]!)).toThrow(`No record found with id "${ids[5]}"`)
+    expect(tenant.recordOf(ids[6]!).state).toBe('done')
+    expect(tenant.recordOf(check._id).state).toBe('done')
+    // A running record is never dropped, however many finish after it.
+    tenant.policy = { kind: 'manual' }
+    const stalled = tenant.startRecord('CHECK_BALANCE', withAvailable.account, url)
+    tenant.policy = { kind: 'immediate' }
+    const overlay = tenant.overlays.get(withAvailable._id)!
+    expect(overlay.records.length).toBe(100)
+    expect(overlay.records.at(-1)).toBe(stalled._id)
+    expect([overlay.periodic.ledger_balance.length, overlay.periodic.available_balance.length]).toStrictEqual([100, 100])
+    // A restored tenant goes on dropping from the same place.
+    tenant.importState(tenant.exportState())
+    for (let i = 0; i < 1000; i++) tenant.startRecord('BALANCE', withAvailable.account, url)
+    expect(tenant.recordOf(stalled._id).state).toBe('running')
+    expect(tenant.records.size).toBe(1001)
+    expect(() => tenant.recordOf(check._id)).toThrow()
+  })
+})
