@@ -362,6 +362,7 @@ interface ScaleRow {
   byCustomer?: LoadResult
   byAccount?: LoadResult
   failure?: string
+  failedStage?: string
 }
 
 /** Writes a fixture of about `balances` balances; falls back to --customers when --balances is unknown. */
@@ -411,6 +412,7 @@ async function scaleStep (balances: number): Promise<ScaleRow> {
     row.byCustomer = await load('/v2/balance/getByCustomer', picked.customers.map((customer) => ({ customer, limit: 5 })))
     row.byAccount = await load('/v2/balance/getByAccount', picked.accounts.map((account) => ({ account })))
   } catch (error) {
+    row.failedStage = stage
     row.failure = `${stage} failed after ${seconds(performance.now() - stageStarted)}: ${(error as Error).message.slice(0, 300)}`
     log(`scale ${num(balances)}: not measured: ${row.failure}`)
   } finally {
@@ -427,7 +429,7 @@ async function scale (): Promise<string> {
   const base = rows.find((row) => row.balances === 1000)
   const million = rows.find((row) => row.balances === 1_000_000)
   const skipped = million === undefined ? `not measured: ${quick ? '--quick skips 1M' : '1M not in --sizes'}` : undefined
-  const why = million?.failure === undefined ? skipped : `not measured: ${million.failure}`
+  const why = million?.failure === undefined ? skipped : `not measured: 1M ${million.failedStage ?? ''} failed (above)`
   const p50Target = (key: 'byCustomer' | 'byAccount'): string[] => {
     const one = base?.[key]?.p50
     const big = million?.[key]?.p50

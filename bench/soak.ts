@@ -246,6 +246,7 @@ async function main (): Promise<number> {
   }
   sample()
   const journalNote = journal ? await journalSize(tokens[0] as string) : undefined
+  const records = await recordCount(tokens[0] as string)
   await pool.close()
   await server.stop()
 
@@ -281,6 +282,8 @@ async function main (): Promise<number> {
       [`RSS at ${seconds(baseline.atMs)}`, mb(baseline.rss)],
       [`RSS at the end (${seconds(end.atMs)})`, mb(end.rss)],
       ['RSS growth', `${(growth * 100).toFixed(1)} %`],
+      // Records are kept for good (as Okra keeps them): the one store here that grows with traffic.
+      ['records of one token at the end', records],
       ...(journalNote === undefined ? [] : [['journal of one token at the end', journalNote]]),
       ['result', failures.length === 0 ? '**pass**' : `**FAIL**: ${failures.join('; ')}`],
     ]),
@@ -295,6 +298,16 @@ async function main (): Promise<number> {
   log(`RSS after ${seconds(baseline.atMs)}: ${mb(baseline.rss)}; at the end: ${mb(end.rss)}; ${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)} %`)
   log(failures.length === 0 ? 'pass' : `FAIL: ${failures.join('; ')}`)
   return failures.length === 0 ? 0 : 1
+}
+
+async function recordCount (token: string): Promise<string> {
+  const answer = await pool.request({ method: 'GET', path: '/__admin/records', headers: { authorization: `Bearer ${token}` } })
+  try {
+    const { data } = JSON.parse(await answer.body.text()) as { data: { records: unknown[] } }
+    return num(data.records.length)
+  } catch {
+    return 'unreadable'
+  }
 }
 
 async function journalSize (token: string): Promise<string> {

@@ -45,17 +45,14 @@ function killGroup (child: ChildProcess, signal: NodeJS.Signals): void {
 
 /** SIGTERM to the child's group, SIGKILL if it has not gone after `graceMs`. */
 export async function stopChild (child: ChildProcess, graceMs = 5000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    // The leader is gone; anything it left in its group goes too.
-    killGroup(child, 'SIGKILL')
-    live.delete(child)
-    return
-  }
+  // Long gone: its id may belong to someone else by now, so it is left alone.
+  if (child.exitCode !== null || child.signalCode !== null) return
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   killGroup(child, 'SIGTERM')
   const timer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs)
   await exited
   clearTimeout(timer)
+  // Whatever the leader forked and left behind in its group, at once, before its id can be reused.
   killGroup(child, 'SIGKILL')
 }
 

@@ -21,10 +21,13 @@ export function environment (mode: string): string {
   return `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${model}, ${cpu.length} cores, ${ram} GiB RAM · Node ${process.version} · load average ${load} at the end · ${mode}`
 }
 
+/** The order sections take when first written, whichever script or part writes first. */
+const SECTION_ORDER = ['throughput', 'mixed', 'cold-start', 'tenants', 'scale', 'soak']
+
 /**
  * Replaces the section `name` of RESULTS.md (between `<!-- name:begin -->` and `<!-- name:end -->`)
- * or appends it; the rest of the file is kept as it was. Written to a temp file and renamed, so an
- * interrupted run never leaves half a file.
+ * or inserts it in SECTION_ORDER; the rest of the file is kept as it was. Written to a temp file and
+ * renamed, so an interrupted run never leaves half a file.
  */
 export async function writeSection (name: string, markdown: string): Promise<void> {
   let text: string
@@ -38,9 +41,14 @@ export async function writeSection (name: string, markdown: string): Promise<voi
   const block = `${begin}\n${markdown.trim()}\n${end}`
   const from = text.indexOf(begin)
   const to = text.indexOf(end)
-  text = from >= 0 && to > from
-    ? text.slice(0, from) + block + text.slice(to + end.length)
-    : `${text.trimEnd()}\n\n${block}\n`
+  if (from >= 0 && to > from) {
+    text = text.slice(0, from) + block + text.slice(to + end.length)
+  } else {
+    const later = SECTION_ORDER.slice(SECTION_ORDER.indexOf(name) + 1)
+      .map((next) => text.indexOf(`<!-- ${next}:begin -->`)).filter((at) => at >= 0)
+    const at = SECTION_ORDER.includes(name) && later.length > 0 ? Math.min(...later) : -1
+    text = at >= 0 ? `${text.slice(0, at)}${block}\n\n${text.slice(at)}` : `${text.trimEnd()}\n\n${block}\n`
+  }
   const temp = `${RESULTS_PATH}.${process.pid}.tmp`
   await writeFile(temp, text)
   await rename(temp, RESULTS_PATH)
