@@ -10,7 +10,7 @@ import { Tenants, type Tenant } from './core/tenant.js'
 import { DEFAULT_FIXTURE_PATH, loadFixtureFile } from './fixtures/load.js'
 import type { FixtureFile } from './fixtures/types.js'
 import { tokenOf } from './http/auth.js'
-import { installErrorHandling } from './http/errors.js'
+import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/errors.js'
 import { installExpressHeaders } from './http/express-headers.js'
 import { installTraffic } from './http/traffic.js'
 import { TenantStore } from './persistence/store.js'
@@ -87,6 +87,9 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
     keepAliveTimeout: 5000,
     bodyLimit: ONE_MIB,
     exposeHeadRoutes: false,
+    // What the router and Node's parser refuse is answered in Okra's envelope too, not Fastify's.
+    frameworkErrors,
+    clientErrorHandler,
     ajv: {
       customOptions: {
         // Wrong types are a 400 naming the field, never silently coerced.
