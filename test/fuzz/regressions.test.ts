@@ -5,6 +5,9 @@ import { startTestServer, type TestServer } from '../support/server.js'
 
 /** Bugs the fuzz found, each pinned by the smallest request that showed it. */
 
+const ACCOUNT = '68c82a9a00000000002a0004'
+const JSON_TYPE = { 'content-type': 'application/json' }
+
 let server: TestServer
 let tokens = 0
 /** A fresh sandbox per test, so no test sees another's clock or records. */
@@ -12,6 +15,9 @@ const fresh = () => `regression-${++tokens}`
 
 beforeAll(async () => { server = await startTestServer() })
 afterAll(async () => { await server.close() })
+
+const send = (method: string, path: string, token: string, body?: unknown) =>
+  server.send(method, path, { token, headers: JSON_TYPE, body: JSON.stringify(body ?? {}) })
 
 /** Writes bytes on a fresh socket and reads the answer until the server closes it. */
 function raw (bytes: string): Promise<{ status: number, headers: Record<string, string>, text: string }> {
@@ -65,5 +71,37 @@ describe('requests refused before any route', () => {
     const answer = await server.post(path, {}, { token: fresh() })
     expect(answer.status).toBe(400)
     expect(answer.body).toStrictEqual({ status: 'error', message, code: 'OKRA_EMU_INVALID_JSON' })
+  })
+})
+
+describe('durations past what a Date holds', () => {
+  it.each([
+    ['a number', 1e308],
+    ['a string', '99999999999999999999d'],
+    ['digits that parse to Infinity', `${'9'.repeat(400)}ms`],
+  ])('refuses an advance by %s with a 400 instead of a 500', async (_label, by) => {
+    const token = fresh()
+    const answer = await send('POST', '/__admin/clock/advance', token, { by })
+    expect(answer.status).toBe(400)
+    expect(answer.body).toMatchObject({ status: 'error', code: 'OKRA_EMU_INVALID_FIELD', message: 'Invalid field "by": must be at most 100 years (36500d)' })
+    expect((await server.get('/__admin/clock', { token })).body.data.now).toBe('2026-11-02T09:00:00.000Z')
+  })
+
+  it('refuses a policy whose delay would put due times out of range, so the records list keeps answering', async () => {
+    const token = fresh()
+    const policy = await send('PUT', '/__admin/policy', token, { policy: { kind: 'delay', after: '99999999999999999999d' } })
+    expect(policy.status).toBe(400)
+    await send('POST', '/v2/balance/check', token, { account_id: ACCOUNT })
+    expect((await server.get('/__admin/records', { token })).status).toBe(200)
+  })
+
+  it('stops the clock short of year 9900, so every date it shows keeps four digits', async () => {
+    const token = fresh()
+    let last = await send('POST', '/__admin/clock/advance', token, { by: '36500d' })
+    for (let i = 0; i < 80 && last.status === 200; i++) last = await send('POST', '/__admin/clock/advance', token, { by: '36500d' })
+    expect(last.status).toBe(400)
+    expect(last.body.message).toBe('The clock cannot move past 9900-01-01T00:00:00.000Z')
+    const now = (await server.get('/__admin/clock', { token })).body.data.now as string
+    expect(now).toMatch(/^98\d\d-/)
   })
 })
