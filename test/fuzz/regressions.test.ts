@@ -105,3 +105,11 @@ describe('durations past what a Date holds', () => {
     expect(now).toMatch(/^98\d\d-/)
   })
 })
+
+describe('a delay written back', () => {
+  it('writes a sub-millisecond delay without an exponent, as the Duration pattern wants', async () => {
+    const answer = await send('PUT', '/__admin/policy', fresh(), { policy: { kind: 'delay', after: 1e-7 } })
+    expect(answer.status).toBe(200)
+    expect(answer.body.data.policy).toStrictEqual({ kind: 'delay', after: '0.0000001ms' })
+  })
+})
