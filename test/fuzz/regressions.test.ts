@@ -113,3 +113,25 @@ describe('a delay written back', () => {
     expect(answer.body.data.policy).toStrictEqual({ kind: 'delay', after: '0.0000001ms' })
   })
 })
+
+describe('bank balances past a double\'s kobo', () => {
+  it('refuses a posting that would overflow and leaves the balance as it was', async () => {
+    const token = fresh()
+    const huge = await send('POST', `/__admin/accounts/${ACCOUNT}/balance`, token, { posting: 1e308 })
+    expect(huge.status).toBe(400)
+    expect(huge.body.code).toBe('OKRA_EMU_INVALID_FIELD')
+    const near = await send('POST', `/__admin/accounts/${ACCOUNT}/balance`, token, { posting: 9e13 })
+    expect(near.status).toBe(200)
+    const over = await send('POST', `/__admin/accounts/${ACCOUNT}/balance`, token, { posting: 9e13 })
+    expect(over.status).toBe(400)
+    expect(over.body.message).toBe('Invalid field "posting": must keep the balance within ±90071992547409.9')
+    const after = await send('POST', `/__admin/accounts/${ACCOUNT}/balance`, token, { posting: 0 })
+    expect(after.body.data.bank).toStrictEqual(near.body.data.bank)
+  })
+
+  it('refuses a set amount out of range by name', async () => {
+    const answer = await send('POST', `/__admin/accounts/${ACCOUNT}/balance`, fresh(), { ledger_balance: 1, available_balance: -1e300 })
+    expect(answer.status).toBe(400)
+    expect(answer.body.message).toBe('Invalid field "available_balance": must be within ±90071992547409.9')
+  })
+})
