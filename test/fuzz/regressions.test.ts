@@ -135,3 +135,28 @@ describe('bank balances past a double\'s kobo', () => {
     expect(answer.body.message).toBe('Invalid field "available_balance": must be within ±90071992547409.9')
   })
 })
+
+describe('deeply nested bodies', () => {
+  const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth)
+
+  it('refuses a body nested more than 64 levels, so the journal stays listable', async () => {
+    const token = fresh()
+    const deep = await server.post('/v2/balance/getByCustomer', `{"customer":"x","d":${nested(5_000)}}`, { token })
+    expect(deep.status).toBe(400)
+    expect(deep.body).toStrictEqual({ status: 'error', message: 'The request body is nested more than 64 levels deep', code: 'OKRA_EMU_INVALID_JSON' })
+    expect((await server.get('/__admin/requests', { token })).status).toBe(200)
+  })
+
+  it('accepts 64 levels and refuses 65', async () => {
+    const token = fresh()
+    expect((await server.post('/v2/balance/getByCustomer', `{"customer":"x","d":${nested(63)}}`, { token })).status).toBe(200)
+    expect((await server.post('/v2/balance/getByCustomer', `{"customer":"x","d":${nested(64)}}`, { token })).status).toBe(400)
+  })
+
+  it('refuses a fault rule with a deep body, so snapshots can still copy the rules', async () => {
+    const token = fresh()
+    const body = `{"match":{"route":"never"},"action":{"kind":"error","status":400,"body":{"d":${nested(5_000)}}}}`
+    expect((await server.post('/__admin/faults', body, { token })).status).toBe(400)
+    expect((await send('POST', '/__admin/snapshots', token, { name: 'after' })).status).toBe(200)
+  })
+})
