@@ -10,7 +10,7 @@ import { Tenants, type Tenant } from './core/tenant.js'
 import { DEFAULT_FIXTURE_PATH, loadFixtureFile } from './fixtures/load.js'
 import type { FixtureFile } from './fixtures/types.js'
 import { tokenOf } from './http/auth.js'
-import { installErrorHandling } from './http/errors.js'
+import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/errors.js'
 import { installExpressHeaders } from './http/express-headers.js'
 import { installTraffic } from './http/traffic.js'
 import { TenantStore } from './persistence/store.js'
@@ -55,6 +55,12 @@ export function okraPrefixes (): string[] {
 }
 
 const ONE_MIB = 1024 * 1024
+/**
+ * Bodies nested deeper are refused. A body is kept (in the journal, a fault rule) and later copied by
+ * JSON.stringify or structuredClone, which overflow the stack at a few thousand levels: a 5,000-deep
+ * body listed by /__admin/requests was a 500. Okra's own bodies are two or three levels deep.
+ */
+export const MAX_JSON_DEPTH = 64
 export const DEFAULT_RECORD_DELAY_MS = 3000
 /** What Okra's docs tell clients to wait before polling (okra-api.md §4.2). */
 export const REALISTIC_RECORD_DELAY_MS = 120_000
@@ -87,6 +93,9 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
     keepAliveTimeout: 5000,
     bodyLimit: ONE_MIB,
     exposeHeadRoutes: false,
+    // What the router and Node's parser refuse is answered in Okra's envelope too, not Fastify's.
+    frameworkErrors,
+    clientErrorHandler,
     ajv: {
       customOptions: {
         // Wrong types are a 400 naming the field, never silently coerced.
@@ -109,8 +118,17 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
   // Okra's Express body parser reads an empty JSON body as {}; missing fields are then named.
   const parseJson = app.getDefaultJsonParser('error', 'error')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '') done(null, {})
-    else parseJson(request, body as string, done)
+    if (body === '') {
+      done(null, {})
+      return
+    }
+    parseJson(request, body as string, (error, value) => {
+      if (error === null && nestedDeeperThan(value, MAX_JSON_DEPTH)) {
+        done(new DomainError('OKRA_EMU_INVALID_JSON', `The request body is nested more than ${MAX_JSON_DEPTH} levels deep`), undefined)
+      } else {
+        done(error, value)
+      }
+    })
   })
 
   const routesByPath = new Map<string, string[]>()
@@ -169,6 +187,18 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
     }, { prefix })
   }
   return app
+}
+
+/** Whether `value` holds objects or arrays more than `limit` levels deep; iterative, so any depth is safe to measure. */
+function nestedDeeperThan (value: unknown, limit: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 1]]
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [item, depth] = next
+    if (item === null || typeof item !== 'object') continue
+    if (depth > limit) return true
+    for (const child of Object.values(item)) pending.push([child, depth + 1])
+  }
+  return false
 }
 
 /** With --admin-token, /__admin answers 401 to anyone who does not send it. */

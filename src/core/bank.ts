@@ -14,6 +14,17 @@ export type BankEvent =
 const cents = (n: number): number => Math.round(n * 100) / 100
 
 /**
+ * The largest amount whose every kobo a double still holds (2^53 kobo). Past it postings lose
+ * money, and enough of them overflow to Infinity, which JSON writes as null.
+ */
+export const MAX_AMOUNT = Number.MAX_SAFE_INTEGER / 100
+
+/** The name of the first amount in `amounts` outside ±MAX_AMOUNT, if one is. */
+export function outOfRange (amounts: object): string | undefined {
+  return Object.entries(amounts).find(([, amount]) => typeof amount === 'number' && !(Math.abs(amount) <= MAX_AMOUNT))?.[0]
+}
+
+/**
  * The bank balance at `atMs`: the starting amounts with every event up to that instant applied in
  * time order. An account whose bank reports no available balance never gains one.
  */

@@ -1,5 +1,11 @@
 import { DomainError } from './errors.js'
 
+/**
+ * The clock never passes the start of year 9900, so that now plus the longest duration (100 years)
+ * is still a date with four digits in its year, as the ISO 8601 timestamps of the contract need.
+ */
+export const LATEST_MS = Date.UTC(9900, 0, 1)
+
 /** Everything in the emulator that needs the time reads it from a Clock, never from Date.now(). */
 export interface Clock {
   now(): number
@@ -44,6 +50,9 @@ export class VirtualClock implements Clock {
   advance (ms: number): number {
     if (!Number.isFinite(ms) || ms < 0) {
       throw new DomainError('OKRA_EMU_CLOCK_BACKWARDS', 'The clock only moves forward: give a duration of zero or more')
+    }
+    if (this.now() + ms > LATEST_MS) {
+      throw new DomainError('OKRA_EMU_INVALID_FIELD', `The clock cannot move past ${new Date(LATEST_MS).toISOString()}`)
     }
     if (this.state.mode === 'frozen') this.state.frozenAtMs += ms
     else this.state.offsetMs += ms

@@ -1,10 +1,10 @@
 import type { BalanceFixture, FixtureFile, RecordOutcomeFixture, RecordPolicyFixture } from '../fixtures/types.js'
 import { BalanceReader, type BalanceOverlay } from './balances.js'
-import { bankBalanceAt, insertEvent, sameAmounts, type Amounts, type BankEvent } from './bank.js'
+import { bankBalanceAt, insertEvent, MAX_AMOUNT, outOfRange, sameAmounts, type Amounts, type BankEvent } from './bank.js'
 import { VirtualClock, type ClockMode } from './clock.js'
 import type { Dataset } from './dataset.js'
 import { parseDuration } from './duration.js'
-import { DomainError } from './errors.js'
+import { DomainError, invalidField } from './errors.js'
 import { FaultBook, type FaultRule, type FaultSubject } from './faults.js'
 import { ObjectIdFactory } from './ids.js'
 import { RequestJournal } from './journal.js'
@@ -359,16 +359,18 @@ export class Tenant {
   changeBankBalance (accountId: string, change: { posting: number } | Amounts): Amounts {
     const balance = this.dataset.balancesByAccount.get(accountId)?.[0]
     if (balance === undefined) throw new DomainError('OKRA_EMU_ACCOUNT_NOT_FOUND', `No account found with id "${accountId}"`)
+    const given = outOfRange(change)
+    if (given !== undefined) throw invalidField(given, `must be within ±${MAX_AMOUNT}`)
     this.settleDue()
-    let events = this.bankEvents.get(accountId)
-    if (events === undefined) {
-      events = [...this.data.scripts.eventsOf(accountId)]
-      this.bankEvents.set(accountId, events)
-    }
+    // The change is tried on a copy first: a posting that would carry the balance out of range is refused and leaves nothing behind.
+    const events = [...this.bankEvents.get(accountId) ?? this.data.scripts.eventsOf(accountId)]
     const now = this.clock.now()
-    this.revision += 1
     insertEvent(events, { at: now, ...change })
-    return this.bankBalance(balance, now)
+    const after = bankBalanceAt(balance, events, now)
+    if (outOfRange(after) !== undefined) throw invalidField('posting', `must keep the balance within ±${MAX_AMOUNT}`)
+    this.revision += 1
+    this.bankEvents.set(accountId, events)
+    return after
   }
 
   /** The bank's own balance of a balance's account at an instant. */

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { DomainError, type ErrorCode } from '../core/errors.js'
 
@@ -51,6 +53,9 @@ const FASTIFY_CLIENT_ERRORS: Record<string, (e: FastifyError) => DomainError> = 
   FST_ERR_CTP_BODY_TOO_LARGE: () => new DomainError('OKRA_EMU_BODY_TOO_LARGE', 'The request body is larger than 1 MiB'),
   FST_ERR_CTP_INVALID_MEDIA_TYPE: () => new DomainError('OKRA_EMU_UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json'),
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => new DomainError('OKRA_EMU_INVALID_JSON', 'The Content-Length header does not match the body'),
+  // Raised by the router before any route or hook runs; they reach us through frameworkErrors.
+  FST_ERR_BAD_URL: () => new DomainError('OKRA_EMU_INVALID_JSON', 'The request path is not valid percent-encoding'),
+  FST_ERR_MAX_PARAM_LENGTH: () => new DomainError('OKRA_EMU_INVALID_JSON', 'A segment of the request path is longer than 100 characters'),
 }
 
 interface AjvError {
@@ -88,6 +93,35 @@ export function toDomainError (error: FastifyError & { validation?: AjvError[] }
   const status = error.statusCode ?? 500
   if (status >= 400 && status < 500) return new DomainError('OKRA_EMU_INVALID_JSON', 'The request could not be read')
   return new DomainError('OKRA_EMU_INTERNAL', 'Something went wrong inside the emulator; the details are in its log')
+}
+
+/**
+ * Errors the router raises before a request reaches a route (a path that is not valid
+ * percent-encoding, an over-long path segment). Fastify's default answers them in its own shape.
+ */
+export function frameworkErrors (error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  sendDomainError(reply, toDomainError(error))
+}
+
+/**
+ * Requests Node's HTTP parser refuses (broken framing, a bad header byte, headers over Node's 16 KiB,
+ * a request that never finishes) never become Fastify requests. Fastify's default answers them in its
+ * own shape and without `Connection: close`, so a keep-alive client would send its next request down
+ * a socket about to be destroyed. We answer Okra's envelope and say the connection is closing.
+ */
+export function clientErrorHandler (error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const message = error.code === 'HPE_HEADER_OVERFLOW'
+    ? 'The request headers are larger than the 16 KiB Node accepts'
+    : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'The request took too long to arrive' : 'The request could not be read as HTTP'
+  const domain = new DomainError('OKRA_EMU_INVALID_JSON', message)
+  const status = HTTP_STATUS[domain.code]
+  const body = JSON.stringify(errorBody(domain))
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+  }
+  socket.destroy()
 }
 
 /**

@@ -22,7 +22,16 @@ function clockOf (tenant: Tenant) {
 
 /** A policy as the wire (and the fixtures) write it. */
 export function policyToWire (policy: RecordPolicy): RecordPolicyFixture {
-  return policy.kind === 'delay' ? { kind: 'delay', after: `${policy.ms}ms` } : policy
+  return policy.kind === 'delay' ? { kind: 'delay', after: `${plainNumber(policy.ms)}ms` } : policy
+}
+
+/**
+ * A number without an exponent, as the Duration pattern wants: `String(1e-7)` is "1e-7", and a
+ * policy of `{"after": 1e-7}` was answered as "1e-7ms", which breaks the contract and cannot be sent back.
+ */
+function plainNumber (n: number): string {
+  const text = String(n)
+  return /e/i.test(text) ? n.toFixed(20).replace(/\.?0+$/, '') : text
 }
 
 function recordSummary (record: EmulatedRecord) {
