@@ -1,7 +1,7 @@
-import type { BalanceFixture, CustomerFixture, PeriodicHistory } from '../fixtures/types.js'
+import type { CustomerFixture, PeriodicHistory } from '../fixtures/types.js'
 import type { AccountView, Dataset } from './dataset.js'
 import { DomainError, invalidField } from './errors.js'
-import { pageOf, paginate, type Page, type PageRequest } from './pagination.js'
+import { paginate, type Page, type PageRequest } from './pagination.js'
 
 export interface RecordRef {
   _id: string
@@ -68,57 +68,63 @@ export class BalanceReader {
   }
 
   byCustomer (customer: string, page: PageRequest, includePeriodic: boolean): Page<BalanceView> {
-    return this.viewPage(pageOf(this.dataset.balancesByCustomer.get(customer) ?? [], page), includePeriodic)
+    return this.viewPage(this.dataset.customerBalanceRows(customer), page, includePeriodic)
   }
 
   byAccount (account: string, page: PageRequest, includePeriodic: boolean): Page<BalanceView> {
-    return this.viewPage(pageOf(this.dataset.balancesByAccount.get(account) ?? [], page), includePeriodic)
+    const row = this.dataset.accountBalanceRow(account)
+    return this.viewPage(row === -1 ? [] : [row], page, includePeriodic)
   }
 
   byId (id: string, includePeriodic: boolean): BalanceView {
-    const balance = this.dataset.balanceById.get(id)
-    if (balance === undefined) throw new DomainError('OKRA_EMU_BALANCE_NOT_FOUND', `No balance found with id "${id}"`)
-    return this.view(balance, includePeriodic)
+    const row = this.dataset.balanceRow(id)
+    if (row === -1) throw new DomainError('OKRA_EMU_BALANCE_NOT_FOUND', `No balance found with id "${id}"`)
+    return this.view(row, includePeriodic)
   }
 
   all (page: PageRequest, includePeriodic: boolean): Page<BalanceView> {
-    return this.viewPage(pageOf(this.dataset.balances, page), includePeriodic)
+    return this.viewPage(this.dataset.order, page, includePeriodic)
   }
 
   byDate (range: DayRange, page: PageRequest, includePeriodic: boolean): Page<BalanceView> {
     const [start, end] = this.dataset.createdBetween(range.fromMs, range.toMs)
-    const { pagination, offset } = paginate(end - start, page)
-    const from = Math.min(start + offset, end)
-    const items = this.dataset.balances.slice(from, Math.min(from + page.limit, end))
-    return this.viewPage({ pagination, items }, includePeriodic)
+    return this.viewPage(this.dataset.order.subarray(start, end), page, includePeriodic)
   }
 
   byCustomerDate (customer: string, range: DayRange, page: PageRequest, includePeriodic: boolean): Page<BalanceView> {
-    const list = this.dataset.balancesByCustomer.get(customer) ?? []
-    const inRange = list.filter((b) => {
-      const t = Date.parse(b.created_at)
+    const created = this.dataset.tables.balances.created.ms
+    const inRange = this.dataset.customerBalanceRows(customer).filter((row) => {
+      const t = created[row] as number
       return t >= range.fromMs && t < range.toMs
     })
-    return this.viewPage(pageOf(inRange, page), includePeriodic)
+    return this.viewPage(inRange, page, includePeriodic)
   }
 
   /** Balances whose current `type` amount is at least `threshold`. */
   byType (type: BalanceType, threshold: number, page: PageRequest, includePeriodic: boolean): Page<BalanceView> {
-    const matches = this.dataset.balances.filter((b) => {
-      const amount = this.current(b)[type]
+    const matches = this.dataset.order.filter((row) => {
+      const amount = this.current(row)[type]
       return amount !== undefined && amount >= threshold
     })
-    return this.viewPage(pageOf(matches, page), includePeriodic)
+    return this.viewPage(matches, page, includePeriodic)
   }
 
-  /** The balance as this tenant last fetched it: the fixture, or what a refresh stored over it. */
-  current (balance: BalanceFixture): { available_balance?: number, ledger_balance: number } {
-    return this.overlays.get(balance._id) ?? balance
+  /** The balance as this tenant last fetched it: the fixture's amounts, or what a refresh stored over them. */
+  current (row: number): { available_balance?: number, ledger_balance: number } {
+    const { balances } = this.dataset.tables
+    const overlay = this.overlays.size === 0 ? undefined : this.overlays.get(this.dataset.tables.balanceId(row))
+    if (overlay !== undefined) return overlay
+    const available = balances.available[row] as number
+    return Number.isNaN(available)
+      ? { ledger_balance: balances.ledger[row] as number }
+      : { available_balance: available, ledger_balance: balances.ledger[row] as number }
   }
 
-  view (balance: BalanceFixture, includePeriodic: boolean): BalanceView {
-    const account = this.dataset.accounts.get(balance.account)
-    if (account === undefined) throw new DomainError('OKRA_EMU_INTERNAL', 'balance without account')
+  view (row: number, includePeriodic: boolean): BalanceView {
+    const { dataset } = this
+    const { tables } = dataset
+    const balance = tables.balance(row, false)
+    const account = dataset.accountEntry(tables.accountOfBalance[row] as number)
     const overlay = this.overlays.get(balance._id)
     const current = overlay ?? balance
     const record: RecordRef[] = balance.record.map((_id) => ({ _id, status: { process: COMPLETED } }))
@@ -132,7 +138,7 @@ export class BalanceReader {
       created_at: balance.created_at,
       currency: account.fixture.currency,
       customer: account.customer,
-      env: this.dataset.env,
+      env: dataset.env,
       last_updated: overlay?.last_updated ?? balance.last_updated,
       ledger_balance: current.ledger_balance,
       owner: this.ownerList,
@@ -142,12 +148,17 @@ export class BalanceReader {
     }
     // Absent, not null, when the bank reports none (okra-api.md §5.3).
     if (current.available_balance !== undefined) view.available_balance = current.available_balance
-    if (includePeriodic) view.periodic = overlay === undefined ? balance.periodic : joinHistory(balance.periodic, overlay.periodic)
+    if (includePeriodic) {
+      const periodic = tables.periodic(row)
+      view.periodic = overlay === undefined ? periodic : joinHistory(periodic, overlay.periodic)
+    }
     return view
   }
 
-  private viewPage (page: Page<BalanceFixture>, includePeriodic: boolean): Page<BalanceView> {
-    return { pagination: page.pagination, items: page.items.map((b) => this.view(b, includePeriodic)) }
+  /** One page of views over balance rows in order; only the page's rows are built. */
+  private viewPage (rows: ArrayLike<number> & { slice (start: number, end: number): ArrayLike<number> }, request: PageRequest, includePeriodic: boolean): Page<BalanceView> {
+    const { pagination, offset } = paginate(rows.length, request)
+    return { pagination, items: Array.from(rows.slice(offset, offset + request.limit), (row) => this.view(row, includePeriodic)) }
   }
 }
 
