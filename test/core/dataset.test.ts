@@ -1,6 +1,11 @@
-import { describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { BalanceReader } from '../../src/core/balances.js'
 import { Dataset } from '../../src/core/dataset.js'
 import { DEFAULT_GENERATE_OPTIONS, generateFixture } from '../../src/fixtures/generate.js'
+import { loadFixtureFile } from '../../src/fixtures/load.js'
 import type { BalanceFixture, FixtureFile } from '../../src/fixtures/types.js'
 import { validFixture } from '../fixtures/cases.js'
 
@@ -93,5 +98,28 @@ describe('Dataset', () => {
     const broken = structuredClone(file)
     ;(broken.balances[0] as BalanceFixture).account = UNKNOWN
     expect(() => new Dataset(broken)).toThrow(`$.balances[0].account refers to unknown account "${UNKNOWN}"`)
+  })
+})
+
+describe('Dataset over a streamed file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'okra-emu-dataset-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('answers every look-up as the Dataset of the same file read whole', async () => {
+    const path = join(dir, 'fixture.json')
+    writeFileSync(path, JSON.stringify(file, null, 2))
+    const whole = new Dataset(await loadFixtureFile(path))
+    const streamed = new Dataset(await loadFixtureFile(path, { streamAbove: 0, workers: 0 }))
+    const readers = [whole, streamed].map(one => new BalanceReader(one, new Map(), { processOf: () => ({ running: false, completed: true }) }))
+    const page = { page: 1, limit: 100 }
+    const answers = (reader: BalanceReader, one: Dataset): unknown => ({
+      stats: one.stats,
+      all: reader.all(page, true),
+      customers: file.customers.map(customer => reader.byCustomer(customer._id, { page: 2, limit: 2 }, true)),
+      accounts: file.accounts.map(account => reader.byAccount(account._id, page, false)),
+      types: reader.byType('available_balance', 1000, page, false),
+      dates: reader.byDate({ fromMs: Date.parse('2024-01-01'), toMs: Date.parse('2026-01-01') }, page, true),
+    })
+    expect(answers(readers[1] as BalanceReader, streamed)).toStrictEqual(answers(readers[0] as BalanceReader, whole))
   })
 })
