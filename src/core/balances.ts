@@ -1,5 +1,5 @@
 import type { CustomerFixture, PeriodicHistory } from '../fixtures/types.js'
-import type { AccountView, Dataset } from './dataset.js'
+import type { AccountView, AmountType, Dataset } from './dataset.js'
 import { DomainError, invalidField } from './errors.js'
 import { paginate, type Page, type PageRequest } from './pagination.js'
 
@@ -27,7 +27,8 @@ export interface BalanceView {
   periodic?: PeriodicHistory
 }
 
-export type BalanceType = 'ledger_balance' | 'available_balance'
+/** The amount a getByType compares; the Dataset indexes balances by each. */
+export type BalanceType = AmountType
 
 /** What a tenant has changed of one balance; the fixture itself is never written. */
 export interface BalanceOverlay {
@@ -51,8 +52,8 @@ const COMPLETED = Object.freeze({ running: false, completed: true })
 
 /**
  * Read-only look-ups over the shared Dataset seen through one tenant's overlays. Each look-up
- * costs O(page) through an index, except getByType, which has no index because refreshes move
- * amounts (a linear scan; documented in the README).
+ * costs O(page) through an index, except getByType: its index of the fixture's amounts gives the
+ * count at once, and its page costs the smaller of sorting the matches and walking to the page.
  */
 export class BalanceReader {
   private readonly dataset: Dataset
@@ -100,24 +101,52 @@ export class BalanceReader {
     return this.viewPage(inRange, page, includePeriodic)
   }
 
-  /** Balances whose current `type` amount is at least `threshold`. */
+  /**
+   * Balances whose current `type` amount is at least `threshold`, in the stable order. The count
+   * comes from the fixture's amount index, corrected by this tenant's refreshed balances. The page
+   * is then found the cheaper way: reading the matches out of the index and sorting them by
+   * position when they are few, or walking the stable order until the page is full when they are
+   * many (and so come soon).
+   */
   byType (type: BalanceType, threshold: number, page: PageRequest, includePeriodic: boolean): Page<BalanceView> {
-    const matches = this.dataset.order.filter((row) => {
-      const amount = this.current(row)[type]
-      return amount !== undefined && amount >= threshold
-    })
-    return this.viewPage(matches, page, includePeriodic)
+    const { dataset } = this
+    // NaN matches nothing, as a comparison with it is always false.
+    const fromIndex = Number.isNaN(threshold) ? new Int32Array(0) : dataset.rowsWithAmountFrom(type, threshold)
+    const matches = (amount: number | undefined): boolean => amount !== undefined && amount >= threshold
+    // Refreshed balances whose match differs from their fixture's: a handful per tenant.
+    const changed = new Map<number, boolean>()
+    for (const [id, overlay] of this.overlays) {
+      const row = dataset.balanceRow(id)
+      const now = matches(overlay[type])
+      if (row !== -1 && now !== matches(this.fixtureAmount(row, type))) changed.set(row, now)
+    }
+    let total = fromIndex.length
+    for (const now of changed.values()) total += now ? 1 : -1
+    const { pagination, offset } = paginate(total, page)
+    const wanted = Math.min(total, offset + page.limit)
+    const positions: number[] = []
+    if (total * Math.log2(total + 2) <= wanted * (dataset.size / Math.max(total, 1))) {
+      for (const row of fromIndex) if (changed.get(row) !== false) positions.push(dataset.positionOf[row] as number)
+      for (const [row, now] of changed) if (now) positions.push(dataset.positionOf[row] as number)
+      positions.sort((x, y) => x - y).splice(wanted)
+      positions.splice(0, offset)
+    } else {
+      for (let position = 0, seen = 0; position < dataset.size && seen < wanted; position++) {
+        const row = dataset.order[position] as number
+        if (changed.get(row) ?? matches(this.fixtureAmount(row, type))) {
+          if (seen >= offset) positions.push(position)
+          seen++
+        }
+      }
+    }
+    return { pagination, items: positions.map((position) => this.view(dataset.order[position] as number, includePeriodic)) }
   }
 
-  /** The balance as this tenant last fetched it: the fixture's amounts, or what a refresh stored over them. */
-  current (row: number): { available_balance?: number, ledger_balance: number } {
+  /** A fixture balance's amount of `type` before any refresh; undefined where the bank reports none. */
+  private fixtureAmount (row: number, type: BalanceType): number | undefined {
     const { balances } = this.dataset.tables
-    const overlay = this.overlays.size === 0 ? undefined : this.overlays.get(this.dataset.tables.balanceId(row))
-    if (overlay !== undefined) return overlay
-    const available = balances.available[row] as number
-    return Number.isNaN(available)
-      ? { ledger_balance: balances.ledger[row] as number }
-      : { available_balance: available, ledger_balance: balances.ledger[row] as number }
+    const amount = (type === 'ledger_balance' ? balances.ledger : balances.available)[row] as number
+    return Number.isNaN(amount) ? undefined : amount
   }
 
   view (row: number, includePeriodic: boolean): BalanceView {

@@ -19,6 +19,14 @@ export interface AccountEntry {
   behaviour: AccountBehaviourFixture
 }
 
+/** Balances that have an amount of one type, sorted by it: rows[i] has amounts[i], ascending. */
+export interface AmountIndex {
+  rows: Int32Array
+  amounts: Float64Array
+}
+
+export type AmountType = 'ledger_balance' | 'available_balance'
+
 export interface DatasetStats {
   customers: number
   accounts: number
@@ -49,8 +57,9 @@ export class Dataset {
   readonly owner: string
   readonly env: string
   readonly tables: FixtureTables
-  /** Balance rows in the stable order. */
+  /** Balance rows in the stable order, and the position of each row in it. */
   readonly order: Int32Array
+  readonly positionOf: Int32Array
   /** created_at of the balance at each position of `order`, in ms, for binary search by date. */
   readonly createdAtMs: Float64Array
   readonly balanceById: Lookup<BalanceFixture>
@@ -61,6 +70,7 @@ export class Dataset {
   /** Customer c's balance rows, in order, are customerRows[customerStart[c]] up to customerStart[c + 1]. */
   private readonly customerStart: Int32Array
   private readonly customerRows: Int32Array
+  private readonly amountIndexes = new Map<AmountType, AmountIndex>()
 
   /** Takes a loaded file's packed tables, or packs a file of objects; throws on a dangling reference. */
   constructor (file: FixtureFile) {
@@ -70,6 +80,8 @@ export class Dataset {
     this.env = tables.header.env
     this.order = stableOrder(tables)
     const { count } = tables.balances
+    this.positionOf = new Int32Array(count)
+    for (let position = 0; position < count; position++) this.positionOf[this.order[position] as number] = position
     const created = tables.balances.created.ms
     this.createdAtMs = new Float64Array(count)
     for (let position = 0; position < count; position++) this.createdAtMs[position] = created[this.order[position] as number] as number
@@ -138,6 +150,29 @@ export class Dataset {
       customer: tables.customer(tables.customerOfAccount[row] as number),
       behaviour: fixture.emulator ?? NO_BEHAVIOUR,
     }
+  }
+
+  /**
+   * The fixture's balances sorted by their amount of `type`, built on first use: a look-up by amount
+   * reads a suffix of it instead of every balance. A bank that reports no available balance has no
+   * entry in the available index.
+   */
+  amountIndex (type: AmountType): AmountIndex {
+    let index = this.amountIndexes.get(type)
+    if (index === undefined) {
+      const column = type === 'ledger_balance' ? this.tables.balances.ledger : this.tables.balances.available
+      const rows = Int32Array.from({ length: column.length }, (_, row) => row).filter(row => !Number.isNaN(column[row]))
+      rows.sort((a, b) => (column[a] as number) - (column[b] as number))
+      index = { rows, amounts: Float64Array.from(rows, row => column[row] as number) }
+      this.amountIndexes.set(type, index)
+    }
+    return index
+  }
+
+  /** The rows of fixture balances whose amount of `type` is at least `threshold`, by amount. */
+  rowsWithAmountFrom (type: AmountType, threshold: number): Int32Array {
+    const { rows, amounts } = this.amountIndex(type)
+    return rows.subarray(lowerBound(amounts, threshold))
   }
 
   /** The index range [start, end) of positions of balances created from `fromMs` (inclusive) to `toMs` (exclusive). */

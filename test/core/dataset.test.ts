@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { BalanceReader } from '../../src/core/balances.js'
+import { BalanceReader, type BalanceOverlay } from '../../src/core/balances.js'
 import { Dataset } from '../../src/core/dataset.js'
 import { DEFAULT_GENERATE_OPTIONS, generateFixture } from '../../src/fixtures/generate.js'
 import { loadFixtureFile } from '../../src/fixtures/load.js'
@@ -121,5 +121,51 @@ describe('Dataset over a streamed file', () => {
       dates: reader.byDate({ fromMs: Date.parse('2024-01-01'), toMs: Date.parse('2026-01-01') }, page, true),
     })
     expect(answers(readers[1] as BalanceReader, streamed)).toStrictEqual(answers(readers[0] as BalanceReader, whole))
+  })
+})
+
+describe('BalanceReader.byType', () => {
+  const big = generateFixture({ ...DEFAULT_GENERATE_OPTIONS, seed: 3, customers: 250, periodicLength: 1 })
+  const data = new Dataset(structuredClone(big))
+  const inOrder = expectedOrder(big)
+  // A tenant's refreshes: some balances now match, some no longer do, one lost nothing.
+  const overlays = new Map<string, BalanceOverlay>()
+  const overlay = (ledger: number, available?: number): BalanceOverlay => ({
+    ledger_balance: ledger,
+    ...(available === undefined ? {} : { available_balance: available }),
+    last_updated: '2026-11-02T00:00:00.000Z',
+    last_fetched: '2026-11-02T00:00:00.000Z',
+    periodic: { available_balance: [], ledger_balance: [] },
+    records: [],
+  })
+  inOrder.forEach((balance, i) => {
+    if (i % 7 === 0) overlays.set(balance._id, overlay(i % 2 === 0 ? 9_000_000 : 0, balance.available_balance === undefined ? undefined : 5))
+  })
+  const reader = new BalanceReader(data, overlays, { processOf: () => ({ running: false, completed: true }) })
+  const plain = new BalanceReader(data, new Map(), { processOf: () => ({ running: false, completed: true }) })
+
+  const expected = (type: 'ledger_balance' | 'available_balance', threshold: number, refreshed: boolean): string[] =>
+    inOrder.filter((balance) => {
+      const current = refreshed ? overlays.get(balance._id) ?? balance : balance
+      const amount = current[type]
+      return amount !== undefined && amount >= threshold
+    }).map(balance => balance._id)
+
+  it.each([
+    ['ledger_balance', 0], ['ledger_balance', 1], ['ledger_balance', 1000], ['ledger_balance', 2_000_000],
+    ['ledger_balance', 4_900_000], ['ledger_balance', 10_000_000], ['available_balance', 0], ['available_balance', 50_000],
+    ['available_balance', 3_000_000], ['ledger_balance', -Infinity], ['ledger_balance', NaN],
+  ] as Array<['ledger_balance' | 'available_balance', number]>)('answers %s at least %d as a filter in order would, page by page', (type, threshold) => {
+    for (const [one, refreshed] of [[plain, false], [reader, true]] as const) {
+      const all = expected(type, threshold, refreshed)
+      for (const limit of [1, 7, 100]) {
+        for (const page of [1, 2, 3, Math.ceil(all.length / limit), Math.ceil(all.length / limit) + 1]) {
+          const answer = one.byType(type, threshold, { page: Math.max(page, 1), limit }, false)
+          expect(answer.pagination.totalDocs).toBe(all.length)
+          const from = (Math.max(page, 1) - 1) * limit
+          expect(answer.items.map(view => view._id)).toEqual(all.slice(from, from + limit))
+        }
+      }
+    }
   })
 })
