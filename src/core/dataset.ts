@@ -108,7 +108,11 @@ export class Dataset {
       const row = this.accountBalanceRow(id)
       return row === -1 ? undefined : [tables.balance(row)]
     })
-    this.balancesByCustomer = lookup(tables.customers.count, id => {
+    let customersWithBalances = 0
+    for (let customer = 0; customer < tables.customers.count; customer++) {
+      if ((this.customerStart[customer + 1] as number) > (this.customerStart[customer] as number)) customersWithBalances++
+    }
+    this.balancesByCustomer = lookup(customersWithBalances, id => {
       const rows = this.customerBalanceRows(id)
       return rows.length === 0 ? undefined : Array.from(rows, row => tables.balance(row))
     })

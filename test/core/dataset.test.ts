@@ -36,8 +36,13 @@ const file = fixture()
 const dataset = new Dataset(structuredClone(file))
 
 describe('Dataset', () => {
-  it('counts what it holds', () => {
+  it('counts what it holds, and what each index holds', () => {
     expect(dataset.stats).toEqual({ customers: file.customers.length, accounts: file.accounts.length, balances: file.balances.length })
+    const customerOf = new Map(file.accounts.map(account => [account._id, account.customer]))
+    expect(dataset.balancesByCustomer.size).toBe(new Set(file.balances.map(balance => customerOf.get(balance.account))).size)
+    expect(dataset.balancesByAccount.size).toBe(file.balances.length)
+    expect(dataset.balanceById.size).toBe(file.balances.length)
+    expect(dataset.accounts.size).toBe(file.accounts.length)
   })
 
   it('orders balances by created_at as an instant, then _id', () => {
