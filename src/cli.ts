@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-import { writeFile } from 'node:fs/promises'
+import { createWriteStream } from 'node:fs'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { parseArgs } from 'node:util'
-import { DEFAULT_GENERATE_OPTIONS, generateFixture, serializeFixture } from './fixtures/generate.js'
+import { DEFAULT_GENERATE_OPTIONS, generateFixture, serializeFixtureChunks } from './fixtures/generate.js'
 import { DEFAULT_FIXTURE_PATH, FixtureError, loadFixtureFile } from './fixtures/load.js'
 import { DEFAULT_RECORD_DELAY_MS, REALISTIC_RECORD_DELAY_MS } from './app.js'
 import { parseDuration } from './core/duration.js'
@@ -37,6 +39,7 @@ Server options:
 Generate options:
   --seed N            random seed (default ${DEFAULT_GENERATE_OPTIONS.seed})
   --customers N       number of customers (default ${DEFAULT_GENERATE_OPTIONS.customers})
+  --balances N        exactly N balances instead: customers are added until there are N
   --accounts MIN-MAX  accounts per customer (default ${DEFAULT_GENERATE_OPTIONS.accountsPerCustomer.min}-${DEFAULT_GENERATE_OPTIONS.accountsPerCustomer.max})
   --periodic N        periodic history entries per balance (default ${DEFAULT_GENERATE_OPTIONS.periodicLength})
   --reference-date ISO  latest date in the data (default ${DEFAULT_GENERATE_OPTIONS.referenceDate})
@@ -67,6 +70,7 @@ async function generate (args: string[]): Promise<void> {
     options: {
       seed: { type: 'string' },
       customers: { type: 'string' },
+      balances: { type: 'string' },
       accounts: { type: 'string' },
       periodic: { type: 'string' },
       'reference-date': { type: 'string' },
@@ -82,15 +86,24 @@ async function generate (args: string[]): Promise<void> {
   }
   const referenceDate = values['reference-date'] ?? defaults.referenceDate
   if (Number.isNaN(Date.parse(referenceDate))) throw new UsageError(`--reference-date must be an ISO date, got "${referenceDate}"`)
-  const text = serializeFixture(generateFixture({
+  if (values.customers !== undefined && values.balances !== undefined) throw new UsageError('--customers and --balances both set the size; give one')
+  const file = generateFixture({
     seed: wholeNumber(values.seed, '--seed', defaults.seed),
     customers: wholeNumber(values.customers, '--customers', defaults.customers),
+    ...(values.balances === undefined ? {} : { balances: wholeNumber(values.balances, '--balances', 0) }),
     accountsPerCustomer: range == null ? defaults.accountsPerCustomer : { min: Number(range[1]), max: Number(range[2]) },
     periodicLength: wholeNumber(values.periodic, '--periodic', defaults.periodicLength),
     referenceDate: new Date(referenceDate).toISOString(),
-  }))
-  if (values.out === undefined) process.stdout.write(text)
-  else await writeFile(values.out, text)
+  })
+  // Streamed: a million balances is more JSON than one string can hold.
+  const chunks = Readable.from(serializeFixtureChunks(file))
+  if (values.out === undefined) await pipeline(chunks, process.stdout, { end: false })
+  else {
+    const out = values.out
+    await pipeline(chunks, createWriteStream(out)).catch((error: NodeJS.ErrnoException) => {
+      throw new UsageError(`cannot write ${out} (${error.code ?? error.message})`)
+    })
+  }
 }
 
 async function serve (args: string[]): Promise<void> {

@@ -1,7 +1,7 @@
-import type { BalanceFixture, CustomerFixture, PeriodicHistory } from '../fixtures/types.js'
-import type { AccountView, Dataset } from './dataset.js'
+import type { CustomerFixture, PeriodicHistory } from '../fixtures/types.js'
+import type { AccountView, AmountType, Dataset } from './dataset.js'
 import { DomainError, invalidField } from './errors.js'
-import { pageOf, paginate, type Page, type PageRequest } from './pagination.js'
+import { paginate, type Page, type PageRequest } from './pagination.js'
 
 export interface RecordRef {
   _id: string
@@ -27,7 +27,8 @@ export interface BalanceView {
   periodic?: PeriodicHistory
 }
 
-export type BalanceType = 'ledger_balance' | 'available_balance'
+/** The amount a getByType compares; the Dataset indexes balances by each. */
+export type BalanceType = AmountType
 
 /** What a tenant has changed of one balance; the fixture itself is never written. */
 export interface BalanceOverlay {
@@ -51,8 +52,8 @@ const COMPLETED = Object.freeze({ running: false, completed: true })
 
 /**
  * Read-only look-ups over the shared Dataset seen through one tenant's overlays. Each look-up
- * costs O(page) through an index, except getByType, which has no index because refreshes move
- * amounts (a linear scan; documented in the README).
+ * costs O(page) through an index, except getByType: its index of the fixture's amounts gives the
+ * count at once, and its page costs the smaller of sorting the matches and walking to the page.
  */
 export class BalanceReader {
   private readonly dataset: Dataset
@@ -68,57 +69,91 @@ export class BalanceReader {
   }
 
   byCustomer (customer: string, page: PageRequest, includePeriodic: boolean): Page<BalanceView> {
-    return this.viewPage(pageOf(this.dataset.balancesByCustomer.get(customer) ?? [], page), includePeriodic)
+    return this.viewPage(this.dataset.customerBalanceRows(customer), page, includePeriodic)
   }
 
   byAccount (account: string, page: PageRequest, includePeriodic: boolean): Page<BalanceView> {
-    return this.viewPage(pageOf(this.dataset.balancesByAccount.get(account) ?? [], page), includePeriodic)
+    const row = this.dataset.accountBalanceRow(account)
+    return this.viewPage(row === -1 ? [] : [row], page, includePeriodic)
   }
 
   byId (id: string, includePeriodic: boolean): BalanceView {
-    const balance = this.dataset.balanceById.get(id)
-    if (balance === undefined) throw new DomainError('OKRA_EMU_BALANCE_NOT_FOUND', `No balance found with id "${id}"`)
-    return this.view(balance, includePeriodic)
+    const row = this.dataset.balanceRow(id)
+    if (row === -1) throw new DomainError('OKRA_EMU_BALANCE_NOT_FOUND', `No balance found with id "${id}"`)
+    return this.view(row, includePeriodic)
   }
 
   all (page: PageRequest, includePeriodic: boolean): Page<BalanceView> {
-    return this.viewPage(pageOf(this.dataset.balances, page), includePeriodic)
+    return this.viewPage(this.dataset.order, page, includePeriodic)
   }
 
   byDate (range: DayRange, page: PageRequest, includePeriodic: boolean): Page<BalanceView> {
     const [start, end] = this.dataset.createdBetween(range.fromMs, range.toMs)
-    const { pagination, offset } = paginate(end - start, page)
-    const from = Math.min(start + offset, end)
-    const items = this.dataset.balances.slice(from, Math.min(from + page.limit, end))
-    return this.viewPage({ pagination, items }, includePeriodic)
+    return this.viewPage(this.dataset.order.subarray(start, end), page, includePeriodic)
   }
 
   byCustomerDate (customer: string, range: DayRange, page: PageRequest, includePeriodic: boolean): Page<BalanceView> {
-    const list = this.dataset.balancesByCustomer.get(customer) ?? []
-    const inRange = list.filter((b) => {
-      const t = Date.parse(b.created_at)
+    const created = this.dataset.tables.balances.created.ms
+    const inRange = this.dataset.customerBalanceRows(customer).filter((row) => {
+      const t = created[row] as number
       return t >= range.fromMs && t < range.toMs
     })
-    return this.viewPage(pageOf(inRange, page), includePeriodic)
+    return this.viewPage(inRange, page, includePeriodic)
   }
 
-  /** Balances whose current `type` amount is at least `threshold`. */
+  /**
+   * Balances whose current `type` amount is at least `threshold`, in the stable order. The count
+   * comes from the fixture's amount index, corrected by this tenant's refreshed balances. The page
+   * is then found the cheaper way: reading the matches out of the index and sorting them by
+   * position when they are few, or walking the stable order until the page is full when they are
+   * many (and so come soon).
+   */
   byType (type: BalanceType, threshold: number, page: PageRequest, includePeriodic: boolean): Page<BalanceView> {
-    const matches = this.dataset.balances.filter((b) => {
-      const amount = this.current(b)[type]
-      return amount !== undefined && amount >= threshold
-    })
-    return this.viewPage(pageOf(matches, page), includePeriodic)
+    const { dataset } = this
+    // NaN matches nothing, as a comparison with it is always false.
+    const fromIndex = Number.isNaN(threshold) ? new Int32Array(0) : dataset.rowsWithAmountFrom(type, threshold)
+    const matches = (amount: number | undefined): boolean => amount !== undefined && amount >= threshold
+    // Refreshed balances whose match differs from their fixture's: a handful per tenant.
+    const changed = new Map<number, boolean>()
+    for (const [id, overlay] of this.overlays) {
+      const row = dataset.balanceRow(id)
+      const now = matches(overlay[type])
+      if (row !== -1 && now !== matches(this.fixtureAmount(row, type))) changed.set(row, now)
+    }
+    let total = fromIndex.length
+    for (const now of changed.values()) total += now ? 1 : -1
+    const { pagination, offset } = paginate(total, page)
+    const wanted = Math.min(total, offset + page.limit)
+    const positions: number[] = []
+    if (total * Math.log2(total + 2) <= wanted * (dataset.size / Math.max(total, 1))) {
+      for (const row of fromIndex) if (changed.get(row) !== false) positions.push(dataset.positionOf[row] as number)
+      for (const [row, now] of changed) if (now) positions.push(dataset.positionOf[row] as number)
+      positions.sort((x, y) => x - y).splice(wanted)
+      positions.splice(0, offset)
+    } else {
+      for (let position = 0, seen = 0; position < dataset.size && seen < wanted; position++) {
+        const row = dataset.order[position] as number
+        if (changed.get(row) ?? matches(this.fixtureAmount(row, type))) {
+          if (seen >= offset) positions.push(position)
+          seen++
+        }
+      }
+    }
+    return { pagination, items: positions.map((position) => this.view(dataset.order[position] as number, includePeriodic)) }
   }
 
-  /** The balance as this tenant last fetched it: the fixture, or what a refresh stored over it. */
-  current (balance: BalanceFixture): { available_balance?: number, ledger_balance: number } {
-    return this.overlays.get(balance._id) ?? balance
+  /** A fixture balance's amount of `type` before any refresh; undefined where the bank reports none. */
+  private fixtureAmount (row: number, type: BalanceType): number | undefined {
+    const { balances } = this.dataset.tables
+    const amount = (type === 'ledger_balance' ? balances.ledger : balances.available)[row] as number
+    return Number.isNaN(amount) ? undefined : amount
   }
 
-  view (balance: BalanceFixture, includePeriodic: boolean): BalanceView {
-    const account = this.dataset.accounts.get(balance.account)
-    if (account === undefined) throw new DomainError('OKRA_EMU_INTERNAL', 'balance without account')
+  view (row: number, includePeriodic: boolean): BalanceView {
+    const { dataset } = this
+    const { tables } = dataset
+    const balance = tables.balance(row, false)
+    const account = dataset.accountEntry(tables.accountOfBalance[row] as number)
     const overlay = this.overlays.get(balance._id)
     const current = overlay ?? balance
     const record: RecordRef[] = balance.record.map((_id) => ({ _id, status: { process: COMPLETED } }))
@@ -132,7 +167,7 @@ export class BalanceReader {
       created_at: balance.created_at,
       currency: account.fixture.currency,
       customer: account.customer,
-      env: this.dataset.env,
+      env: dataset.env,
       last_updated: overlay?.last_updated ?? balance.last_updated,
       ledger_balance: current.ledger_balance,
       owner: this.ownerList,
@@ -142,12 +177,17 @@ export class BalanceReader {
     }
     // Absent, not null, when the bank reports none (okra-api.md §5.3).
     if (current.available_balance !== undefined) view.available_balance = current.available_balance
-    if (includePeriodic) view.periodic = overlay === undefined ? balance.periodic : joinHistory(balance.periodic, overlay.periodic)
+    if (includePeriodic) {
+      const periodic = tables.periodic(row)
+      view.periodic = overlay === undefined ? periodic : joinHistory(periodic, overlay.periodic)
+    }
     return view
   }
 
-  private viewPage (page: Page<BalanceFixture>, includePeriodic: boolean): Page<BalanceView> {
-    return { pagination: page.pagination, items: page.items.map((b) => this.view(b, includePeriodic)) }
+  /** One page of views over balance rows in order; only the page's rows are built. */
+  private viewPage (rows: ArrayLike<number> & { slice (start: number, end: number): ArrayLike<number> }, request: PageRequest, includePeriodic: boolean): Page<BalanceView> {
+    const { pagination, offset } = paginate(rows.length, request)
+    return { pagination, items: Array.from(rows.slice(offset, offset + request.limit), (row) => this.view(row, includePeriodic)) }
   }
 }
 
