@@ -10,6 +10,7 @@ import type { FixtureFile } from './fixtures/types.js'
 import { tokenOf } from './http/auth.js'
 import { installErrorHandling } from './http/errors.js'
 import { installExpressHeaders } from './http/express-headers.js'
+import { schemaCompilers } from './openapi/compilers.js'
 import { loadOpenApi } from './openapi/load.js'
 import { registerSchemas } from './openapi/schemas.js'
 import { adminRoutes } from './routes/admin.js'
@@ -39,6 +40,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger']
   /** Called before any route exists, to add hooks that must see every answer (tests check the contract this way). */
   onApp?: (app: FastifyInstance) => void
+  /** Compile every route schema at start-up, as Fastify does by default; otherwise each on first use (see schemaCompilers). */
+  compileSchemasEagerly?: boolean
 }
 
 /** The base prefixes Okra's clients use (okra-api.md §1, D21), read from openapi.yaml's servers. */
@@ -73,6 +76,7 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
     keepAliveTimeout: 5000,
     bodyLimit: ONE_MIB,
     exposeHeadRoutes: false,
+    schemaController: { compilersFactory: schemaCompilers(options.compileSchemasEagerly === true) },
     ajv: {
       customOptions: {
         // Wrong types are a 400 naming the field, never silently coerced.
