@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { DEFAULT_GENERATE_OPTIONS, generateFixture, serializeFixture } from './fixtures/generate.js'
+import type { GenerateOptions } from './fixtures/generate.js'
 import { DEFAULT_FIXTURE_PATH, FixtureError, loadFixtureFile } from './fixtures/load.js'
 import { DEFAULT_RECORD_DELAY_MS, REALISTIC_RECORD_DELAY_MS } from './app.js'
 import { parseDuration } from './core/duration.js'
@@ -9,7 +9,13 @@ import { startEmulator } from './server.js'
 
 const DEFAULT_PORT = 3900
 
-const HELP = `okra-emulator: a local emulator of Okra's Balance API
+/*
+ * The fixture generator, and faker under it, is imported only by `generate` and --help: loading
+ * faker took ~130 ms of every server start, which never uses it.
+ */
+const loadGenerator = async () => await import('./fixtures/generate.js')
+
+const helpText = (defaults: Readonly<GenerateOptions>) => `okra-emulator: a local emulator of Okra's Balance API
 
 Usage:
   okra-emulator [options]            start the emulator
@@ -29,11 +35,11 @@ Server options:
   -h, --help          show this help
 
 Generate options:
-  --seed N            random seed (default ${DEFAULT_GENERATE_OPTIONS.seed})
-  --customers N       number of customers (default ${DEFAULT_GENERATE_OPTIONS.customers})
-  --accounts MIN-MAX  accounts per customer (default ${DEFAULT_GENERATE_OPTIONS.accountsPerCustomer.min}-${DEFAULT_GENERATE_OPTIONS.accountsPerCustomer.max})
-  --periodic N        periodic history entries per balance (default ${DEFAULT_GENERATE_OPTIONS.periodicLength})
-  --reference-date ISO  latest date in the data (default ${DEFAULT_GENERATE_OPTIONS.referenceDate})
+  --seed N            random seed (default ${defaults.seed})
+  --customers N       number of customers (default ${defaults.customers})
+  --accounts MIN-MAX  accounts per customer (default ${defaults.accountsPerCustomer.min}-${defaults.accountsPerCustomer.max})
+  --periodic N        periodic history entries per balance (default ${defaults.periodicLength})
+  --reference-date ISO  latest date in the data (default ${defaults.referenceDate})
   --out PATH          write here instead of standard output
 `
 
@@ -68,8 +74,8 @@ async function generate (args: string[]): Promise<void> {
       help: { type: 'boolean', short: 'h' },
     },
   })
-  if (values.help === true) { process.stdout.write(HELP); return }
-  const defaults = DEFAULT_GENERATE_OPTIONS
+  const { DEFAULT_GENERATE_OPTIONS: defaults, generateFixture, serializeFixture } = await loadGenerator()
+  if (values.help === true) { process.stdout.write(helpText(defaults)); return }
   const range = values.accounts === undefined ? undefined : /^(\d+)-(\d+)$/.exec(values.accounts)
   if (values.accounts !== undefined && (range == null || Number(range[1]) > Number(range[2]))) {
     throw new UsageError(`--accounts takes MIN-MAX, e.g. 1-3, got "${values.accounts}"`)
@@ -105,7 +111,7 @@ async function serve (args: string[]): Promise<void> {
       help: { type: 'boolean', short: 'h' },
     },
   })
-  if (values.help === true) { process.stdout.write(HELP); return }
+  if (values.help === true) { process.stdout.write(helpText((await loadGenerator()).DEFAULT_GENERATE_OPTIONS)); return }
   if (values.realistic === true && values['record-delay'] !== undefined) throw new UsageError('--realistic and --record-delay both set the record delay; give one')
   const recordDelayMs = values.realistic === true ? REALISTIC_RECORD_DELAY_MS : durationOption(values['record-delay'], '--record-delay', DEFAULT_RECORD_DELAY_MS)
   const webhookUrl = values['webhook-url']
