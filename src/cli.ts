@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import type { GenerateOptions } from './fixtures/generate.js'
-import { DEFAULT_FIXTURE_PATH, FixtureError, loadFixtureFile } from './fixtures/load.js'
+import { FixtureError, loadFixtureFile } from './fixtures/load.js'
 import { DEFAULT_RECORD_DELAY_MS, REALISTIC_RECORD_DELAY_MS } from './app.js'
 import { parseDuration } from './core/duration.js'
 import { startEmulator } from './server.js'
@@ -128,10 +128,10 @@ async function serve (args: string[]): Promise<void> {
   const clockStart = values['clock-start']
   if (clockStart !== undefined && Number.isNaN(Date.parse(clockStart))) throw new UsageError(`--clock-start must be an ISO date, got "${clockStart}"`)
 
-  const fixturePath = values.fixtures ?? DEFAULT_FIXTURE_PATH
-  const fixtures = await loadFixtureFile(fixturePath)
+  // Without --fixtures the app reads its bundled default itself (createApp).
+  const fixtures = values.fixtures === undefined ? undefined : await loadFixtureFile(values.fixtures)
   const emulator = await startEmulator({
-    fixtures,
+    ...(fixtures === undefined ? {} : { fixtures }),
     port,
     host: values.host ?? '127.0.0.1',
     ...(tokens === undefined ? {} : { tokens }),
