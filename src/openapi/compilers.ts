@@ -31,17 +31,33 @@ export function schemaCompilers (eager: boolean): CompilersFactory {
   const buildSerializer = (fromFastify('@fastify/fast-json-stringify-compiler') as () => Builder<Serializer>)()
   if (eager) return { buildValidator, buildSerializer } as unknown as CompilersFactory
   const lazyValidators: Builder<Validator> = (externalSchemas, options) => {
-    const compile = buildValidator(externalSchemas, options)
-    return (route) => lazyValidator(() => compile(route))
+    const compile = lazily(() => buildValidator(externalSchemas, withoutMetaSchemaCheck(options)))
+    return (route) => lazyValidator(() => compile()(route))
   }
   const lazySerializers: Builder<Serializer> = (externalSchemas, options) => {
-    const compile = buildSerializer(externalSchemas, options)
+    const compile = lazily(() => buildSerializer(externalSchemas, options))
     return (route) => {
       let serialize: Serializer | undefined
-      return (data) => (serialize ??= compile(route))(data)
+      return (data) => (serialize ??= compile()(route))(data)
     }
   }
   return { buildValidator: lazyValidators, buildSerializer: lazySerializers } as unknown as CompilersFactory
+}
+
+/** The value `make` returns, made on the first call: Fastify sets a compiler up per plugin scope, needed or not. */
+function lazily<T> (make: () => T): () => T {
+  let made: T | undefined
+  return () => (made ??= make())
+}
+
+/**
+ * Ajv checks every schema against the JSON Schema meta-schema before it compiles it; compiling that
+ * check took ~25 ms of cold start. The schemas come from openapi.yaml and the contract test compiles
+ * them all eagerly, with the check, so at run time it only repeats a proof already made.
+ */
+function withoutMetaSchemaCheck (options: unknown): unknown {
+  const ajv = options as { customOptions?: Record<string, unknown> }
+  return { ...ajv, customOptions: { ...ajv.customOptions, validateSchema: false } }
 }
 
 function lazyValidator (compile: () => Validator): Validator {
