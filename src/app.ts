@@ -1,6 +1,4 @@
 import { readFile } from 'node:fs/promises'
-import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import type { ClockMode } from './core/clock.js'
 import { Dataset } from './core/dataset.js'
@@ -9,6 +7,7 @@ import { Tenants, type Tenant } from './core/tenant.js'
 import { DEFAULT_FIXTURE_PATH } from './fixtures/load.js'
 import type { FixtureFile } from './fixtures/types.js'
 import { tokenOf } from './http/auth.js'
+import { installDocs } from './http/docs.js'
 import { installErrorHandling } from './http/errors.js'
 import { installExpressHeaders } from './http/express-headers.js'
 import { schemaCompilers } from './openapi/compilers.js'
@@ -71,7 +70,7 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
   }, realNow, (tenant, record) => dispatcher.enqueue(tenant, record))
   const accepted = options.tokens === undefined ? undefined : new Set(options.tokens)
 
-  const app = Fastify({
+  const serverOptions: FastifyServerOptions = {
     logger: options.logger ?? false,
     // Express's (and so Okra's) keep-alive: Node then answers `Keep-Alive: timeout=5`.
     keepAliveTimeout: 5000,
@@ -88,31 +87,22 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
         keywords: ['x-error-message', 'example'],
       },
     },
-  })
+  }
+  const app = Fastify(serverOptions)
   options.onApp?.(app)
   app.decorate('dataset', dataset)
   app.decorate('tenants', tenants)
   app.decorateRequest('tenant', null as unknown as Tenant)
 
-  // Okra's Express body parser reads an empty JSON body as {}; missing fields are then named.
-  const parseJson = app.getDefaultJsonParser('error', 'error')
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '') done(null, {})
-    else parseJson(request, body as string, done)
-  })
-
-  const routesByPath = new Map<string, string[]>()
-  app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method]
-    routesByPath.set(route.url, [...(routesByPath.get(route.url) ?? []), ...methods])
-  })
-  installErrorHandling(app, (path) => routesByPath.get(path))
-  installExpressHeaders(app)
+  answerAsExpress(app)
   registerSchemas(app, doc)
-
-  await app.register(swagger, { mode: 'static', specification: { document: doc as never } })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  // The Swagger UI gets a server of its own, made like this one, on its first visit (installDocs).
+  installDocs(app, doc, () => {
+    const server = Fastify(serverOptions)
+    options.onApp?.(server)
+    answerAsExpress(server)
+    return server
+  })
 
   const identifyTenant = async (request: FastifyRequest): Promise<void> => {
     request.tenant = tenants.get(tokenOf(request, accepted))
@@ -143,6 +133,24 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
     }, { prefix })
   }
   return app
+}
+
+/** Body parsing, headers, 404/405 and error bodies as Okra's Express server has them. */
+function answerAsExpress (app: FastifyInstance): void {
+  // Okra's Express body parser reads an empty JSON body as {}; missing fields are then named.
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') done(null, {})
+    else parseJson(request, body as string, done)
+  })
+
+  const routesByPath = new Map<string, string[]>()
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    routesByPath.set(route.url, [...(routesByPath.get(route.url) ?? []), ...methods])
+  })
+  installErrorHandling(app, (path) => routesByPath.get(path))
+  installExpressHeaders(app)
 }
 
 async function resolveDataset (fixtures: AppOptions['fixtures']): Promise<Dataset> {
