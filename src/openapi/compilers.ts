@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module'
 import type { FastifyServerOptions } from 'fastify'
+import { rememberRecentAnswers } from './recent-answers.js'
 
 type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>
 
@@ -28,7 +29,11 @@ const fromFastify = createRequire(createRequire(import.meta.url).resolve('fastif
  */
 export function schemaCompilers (eager: boolean): CompilersFactory {
   const buildValidator = (fromFastify('@fastify/ajv-compiler') as () => Builder<Validator>)()
-  const buildSerializer = (fromFastify('@fastify/fast-json-stringify-compiler') as () => Builder<Serializer>)()
+  const buildFastSerializer = (fromFastify('@fastify/fast-json-stringify-compiler') as () => Builder<Serializer>)()
+  const buildSerializer: Builder<Serializer> = (externalSchemas, options) => {
+    const compile = buildFastSerializer(externalSchemas, options)
+    return (route) => rememberRecentAnswers(compile(route))
+  }
   if (eager) return { buildValidator, buildSerializer } as unknown as CompilersFactory
   const lazyValidators: Builder<Validator> = (externalSchemas, options) => {
     const compile = lazily(() => buildValidator(externalSchemas, withoutMetaSchemaCheck(options)))
