@@ -26,6 +26,7 @@ const fromFastify = createRequire(createRequire(import.meta.url).resolve('fastif
  * most of a second of cold start. Lazily, each route compiles a schema on the first request that
  * needs it, and a run that only reads balances compiles two. `eager` keeps Fastify's behaviour, so
  * a broken schema fails start-up instead of its first request (the contract test uses it).
+ * Either way each serializer answers repeated data from memory (rememberRecentAnswers).
  */
 export function schemaCompilers (eager: boolean): CompilersFactory {
   const buildValidator = (fromFastify('@fastify/ajv-compiler') as () => Builder<Validator>)()
