@@ -4,13 +4,12 @@ import type { ClockMode } from './core/clock.js'
 import { Dataset } from './core/dataset.js'
 import type { RecordPolicy } from './core/records.js'
 import { Tenants, type Tenant } from './core/tenant.js'
-import { DEFAULT_FIXTURE_PATH } from './fixtures/load.js'
 import type { FixtureFile } from './fixtures/types.js'
 import { tokenOf } from './http/auth.js'
 import { installDocs } from './http/docs.js'
 import { installErrorHandling } from './http/errors.js'
 import { installExpressHeaders } from './http/express-headers.js'
-import { schemaCompilers } from './openapi/compilers.js'
+import { schemaCompilers, type SchemaCompilation } from './openapi/compilers.js'
 import { loadOpenApi } from './openapi/load.js'
 import { registerSchemas } from './openapi/schemas.js'
 import { adminRoutes } from './routes/admin.js'
@@ -40,8 +39,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger']
   /** Called before any route exists, to add hooks that must see every answer (tests check the contract this way). */
   onApp?: (app: FastifyInstance) => void
-  /** Compile every route schema at start-up, as Fastify does by default; otherwise each on first use (see schemaCompilers). */
-  compileSchemasEagerly?: boolean
+  /** How route schemas are compiled: 'lazy' (default), on first use and from the build's code when current; 'eager', all at start-up as Fastify does (schemaCompilers). */
+  compileSchemas?: SchemaCompilation
 }
 
 /** The base prefixes Okra's clients use (okra-api.md §1, D21), read from openapi.yaml's servers. */
@@ -76,7 +75,7 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
     keepAliveTimeout: 5000,
     bodyLimit: ONE_MIB,
     exposeHeadRoutes: false,
-    schemaController: { compilersFactory: schemaCompilers(options.compileSchemasEagerly === true) },
+    schemaController: { compilersFactory: schemaCompilers(options.compileSchemas ?? 'lazy') },
     ajv: {
       customOptions: {
         // Wrong types are a 400 naming the field, never silently coerced.
@@ -159,6 +158,13 @@ async function resolveDataset (fixtures: AppOptions['fixtures']): Promise<Datase
 }
 
 /**
+ * fixtures/default.json (DEFAULT_FIXTURE_PATH), named here rather than imported: fixtures/load.ts
+ * loads Ajv, ~40 ms of a cold start that no longer needs it. Both src/app.ts and dist/app.js sit one
+ * level below the package root.
+ */
+const BUNDLED_FIXTURES = new URL('../fixtures/default.json', import.meta.url)
+
+/**
  * The committed fixtures/default.json, read without loadFixtureFile's schema check: compiling the
  * fixture schema cost ~65 ms of every cold start, and the suite checks this very file against it
  * (test/fixtures/load.test.ts). The Dataset still refuses a dangling reference. A file named with
@@ -166,7 +172,7 @@ async function resolveDataset (fixtures: AppOptions['fixtures']): Promise<Datase
  */
 function loadBundledFixtures (): FixtureFile {
   // Read synchronously, like openapi.yaml: at start-up there is nothing to overlap, and a thread-pool hop cost a few ms.
-  return JSON.parse(readFileSync(DEFAULT_FIXTURE_PATH, 'utf8')) as FixtureFile
+  return JSON.parse(readFileSync(BUNDLED_FIXTURES, 'utf8')) as FixtureFile
 }
 
 declare module 'fastify' {

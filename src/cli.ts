@@ -2,7 +2,6 @@
 import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import type { GenerateOptions } from './fixtures/generate.js'
-import { FixtureError, loadFixtureFile } from './fixtures/load.js'
 import { DEFAULT_RECORD_DELAY_MS, REALISTIC_RECORD_DELAY_MS } from './app.js'
 import { parseDuration } from './core/duration.js'
 import { startEmulator } from './server.js'
@@ -11,9 +10,11 @@ const DEFAULT_PORT = 3900
 
 /*
  * The fixture generator, and faker under it, is imported only by `generate` and --help: loading
- * faker took ~130 ms of every server start, which never uses it.
+ * faker took ~130 ms of every server start, which never uses it. Likewise the fixture loader, and
+ * Ajv under it (~40 ms), only for a file named with --fixtures (the bundled one is read by createApp).
  */
 const loadGenerator = async () => await import('./fixtures/generate.js')
+const loadFixtureLoader = async () => await import('./fixtures/load.js')
 
 const helpText = (defaults: Readonly<GenerateOptions>) => `okra-emulator: a local emulator of Okra's Balance API
 
@@ -129,7 +130,7 @@ async function serve (args: string[]): Promise<void> {
   if (clockStart !== undefined && Number.isNaN(Date.parse(clockStart))) throw new UsageError(`--clock-start must be an ISO date, got "${clockStart}"`)
 
   // Without --fixtures the app reads its bundled default itself (createApp).
-  const fixtures = values.fixtures === undefined ? undefined : await loadFixtureFile(values.fixtures)
+  const fixtures = values.fixtures === undefined ? undefined : await (await loadFixtureLoader()).loadFixtureFile(values.fixtures)
   const emulator = await startEmulator({
     ...(fixtures === undefined ? {} : { fixtures }),
     port,
@@ -159,7 +160,7 @@ export async function main (argv: string[]): Promise<number> {
     else await serve(argv)
     return 0
   } catch (error) {
-    if (error instanceof FixtureError || error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof (await loadFixtureLoader()).FixtureError) {
       process.stderr.write(`okra-emulator: ${error.message}\n`)
       return 1
     }

@@ -37,19 +37,29 @@ interface CompiledOpenApi {
   document: OpenApiDocument
 }
 
-let cached: OpenApiDocument | undefined
+let cached: { document: OpenApiDocument, digest: string } | undefined
 
 /** The parsed contract; read once per process, since every app and test shares it unchanged. */
 export function loadOpenApi (): OpenApiDocument {
+  return loadOnce().document
+}
+
+/** The SHA-1 of openapi.yaml as loaded: what the build's precompiled schemas must have been made from. */
+export function openApiDigest (): string {
+  return loadOnce().digest
+}
+
+function loadOnce (): { document: OpenApiDocument, digest: string } {
   if (cached === undefined) {
     const text = readFileSync(OPENAPI_PATH, 'utf8')
+    const digest = digestOf(text)
     const compiled = readCompiled()
-    cached = compiled?.source === digestOf(text) ? compiled.document : parseYaml(text)
+    cached = { document: compiled?.source === digest ? compiled.document : parseYaml(text), digest }
   }
   return cached
 }
 
-/** Writes the JSON copy that loadOpenApi prefers; run by `npm run build` (compile-json.ts). */
+/** Writes the JSON copy that loadOpenApi prefers; run by `npm run build` (build.ts). */
 export function writeCompiledOpenApi (): void {
   const text = readFileSync(OPENAPI_PATH, 'utf8')
   const compiled: CompiledOpenApi = { source: digestOf(text), document: parseYaml(text) }

@@ -11,7 +11,7 @@ describe('openapi.yaml and the app', () => {
     const app = await createApp({
       fixtures: await defaultFixtures(),
       // Compiles every schema now, so a schema Fastify cannot compile fails here, not on first use.
-      compileSchemasEagerly: true,
+      compileSchemas: 'eager',
       onApp: (a) => a.addHook('onRoute', (route) => {
         if (route.schema?.hide === true || route.url.startsWith('/docs')) return
         for (const method of [route.method].flat()) registered.add(`${method} ${route.url}`)
