@@ -63,7 +63,9 @@ export class SchemaRecorder {
       (externalSchemas: unknown, options: unknown) => {
         this.index.stamps[kind] = stampOf(kind, options)
         // A copy: the standalone compilers add their own options to what they are given.
-        const own = options === undefined ? undefined : { ...options, customOptions: { ...(options as { customOptions?: object }).customOptions } }
+        const own = options === undefined
+          ? undefined
+          : kind === 'validator' ? { ...options, customOptions: { ...(options as { customOptions?: object }).customOptions } } : { ...options }
         return standalone({ readMode: false, storeFunction: (route, code) => this.keep(kind, route, code) })(externalSchemas, own)
       }
     this.compilers = {
