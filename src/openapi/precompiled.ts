@@ -118,9 +118,15 @@ export class PrecompiledSchemas {
     if (entry === undefined || entry.kind !== kind || !this.isCurrent(kind, options)) return undefined
     let fn = this.restored.get(entry.file)
     if (fn === undefined) {
+      let code: string
+      try {
+        code = readFileSync(new URL(entry.file, this.dir), 'utf8')
+      } catch {
+        return undefined // a half-written or pruned build: the route compiles its own
+      }
       const module = { exports: {} as unknown }
-      // eslint-disable-next-line no-new-func -- the build's own generated code, as Fastify's standalone mode runs it
-      new Function('module', 'exports', 'require', readFileSync(new URL(entry.file, this.dir), 'utf8'))(module, module.exports, requireFor[kind])
+      // eslint-disable-next-line no-new-func -- the build's own generated code, run as Fastify's standalone mode runs it
+      new Function('module', 'exports', 'require', code)(module, module.exports, requireFor[kind])
       fn = module.exports
       this.restored.set(entry.file, fn)
     }
