@@ -1,19 +1,19 @@
 import { timingSafeEqual } from 'node:crypto'
-import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
+import { readFileSync } from 'node:fs'
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import type { ClockMode } from './core/clock.js'
 import { Dataset } from './core/dataset.js'
 import { DomainError } from './core/errors.js'
 import type { RecordPolicy } from './core/records.js'
 import { Tenants, type Tenant } from './core/tenant.js'
-import { DEFAULT_FIXTURE_PATH, loadFixtureFile } from './fixtures/load.js'
 import type { FixtureFile } from './fixtures/types.js'
 import { tokenOf } from './http/auth.js'
+import { installDocs } from './http/docs.js'
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/errors.js'
 import { installExpressHeaders } from './http/express-headers.js'
 import { installTraffic } from './http/traffic.js'
-import { TenantStore } from './persistence/store.js'
+import { schemaCompilers, type SchemaCompilation } from './openapi/compilers.js'
+import type { TenantStore } from './persistence/store.js'
 import { loadOpenApi } from './openapi/load.js'
 import { registerSchemas } from './openapi/schemas.js'
 import { adminRoutes, healthRoute } from './routes/admin.js'
@@ -47,6 +47,8 @@ export interface AppOptions {
   db?: string
   /** Lock /__admin: every call must then send `X-Admin-Token` with this value. */
   adminToken?: string
+  /** How route schemas are compiled: 'lazy' (default), on first use and from the build's code when current; 'eager', all at start-up as Fastify does (schemaCompilers). */
+  compileSchemas?: SchemaCompilation
 }
 
 /** The base prefixes Okra's clients use (okra-api.md §1, D21), read from openapi.yaml's servers. */
@@ -83,11 +85,13 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
   }, realNow, (tenant, record) => dispatcher.enqueue(tenant, record))
   const accepted = options.tokens === undefined ? undefined : new Set(options.tokens)
   if (options.db !== undefined) {
+    // lowdb and the scenario loader load only for a --db: a plain start needs neither.
+    const { TenantStore } = await import('./persistence/store.js')
     store = await TenantStore.open(options.db, dataset)
     await store.restoreInto(tenants)
   }
 
-  const app = Fastify({
+  const serverOptions: FastifyServerOptions = {
     logger: options.logger ?? false,
     // Express's (and so Okra's) keep-alive: Node then answers `Keep-Alive: timeout=5`.
     keepAliveTimeout: 5000,
@@ -96,6 +100,7 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
     // What the router and Node's parser refuse is answered in Okra's envelope too, not Fastify's.
     frameworkErrors,
     clientErrorHandler,
+    schemaController: { compilersFactory: schemaCompilers(options.compileSchemas ?? 'lazy') },
     ajv: {
       customOptions: {
         // Wrong types are a 400 naming the field, never silently coerced.
@@ -106,7 +111,8 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
         keywords: ['x-error-message', 'example'],
       },
     },
-  })
+  }
+  const app = Fastify(serverOptions)
   options.onApp?.(app)
   app.decorate('dataset', dataset)
   app.decorate('tenants', tenants)
@@ -115,34 +121,15 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
   app.decorateRequest('subject', null)
   app.decorateRequest('fault', null)
 
-  // Okra's Express body parser reads an empty JSON body as {}; missing fields are then named.
-  const parseJson = app.getDefaultJsonParser('error', 'error')
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '') {
-      done(null, {})
-      return
-    }
-    parseJson(request, body as string, (error, value) => {
-      if (error === null && nestedDeeperThan(value, MAX_JSON_DEPTH)) {
-        done(new DomainError('OKRA_EMU_INVALID_JSON', `The request body is nested more than ${MAX_JSON_DEPTH} levels deep`), undefined)
-      } else {
-        done(error, value)
-      }
-    })
-  })
-
-  const routesByPath = new Map<string, string[]>()
-  app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method]
-    routesByPath.set(route.url, [...(routesByPath.get(route.url) ?? []), ...methods])
-  })
-  installErrorHandling(app, (path) => routesByPath.get(path))
-  installExpressHeaders(app)
+  answerAsExpress(app)
   registerSchemas(app, doc)
-
-  await app.register(swagger, { mode: 'static', specification: { document: doc as never } })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  // The Swagger UI gets a server of its own, made like this one, on its first visit (installDocs).
+  installDocs(app, doc, () => {
+    const server = Fastify(serverOptions)
+    options.onApp?.(server)
+    answerAsExpress(server)
+    return server
+  })
 
   const identifyTenant = async (request: FastifyRequest): Promise<void> => {
     request.tenant = tenants.get(tokenOf(request, accepted))
@@ -213,9 +200,54 @@ function requireAdminToken (expected: string) {
   }
 }
 
+/** Body parsing, headers, 404/405 and error bodies as Okra's Express server has them. */
+function answerAsExpress (app: FastifyInstance): void {
+  // Okra's Express body parser reads an empty JSON body as {}; missing fields are then named.
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') {
+      done(null, {})
+      return
+    }
+    parseJson(request, body as string, (error, value) => {
+      if (error === null && nestedDeeperThan(value, MAX_JSON_DEPTH)) {
+        done(new DomainError('OKRA_EMU_INVALID_JSON', `The request body is nested more than ${MAX_JSON_DEPTH} levels deep`), undefined)
+      } else {
+        done(error, value)
+      }
+    })
+  })
+
+  const routesByPath = new Map<string, string[]>()
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    routesByPath.set(route.url, [...(routesByPath.get(route.url) ?? []), ...methods])
+  })
+  installErrorHandling(app, (path) => routesByPath.get(path))
+  installExpressHeaders(app)
+}
+
 async function resolveDataset (fixtures: AppOptions['fixtures']): Promise<Dataset> {
   if (fixtures instanceof Dataset) return fixtures
-  return new Dataset(fixtures ?? await loadFixtureFile(DEFAULT_FIXTURE_PATH))
+  return new Dataset(fixtures ?? loadBundledFixtures())
+}
+
+/**
+ * fixtures/default.json (DEFAULT_FIXTURE_PATH), named here rather than imported: fixtures/load.ts
+ * loads Ajv, ~40 ms of a cold start that no longer needs it. Both src/app.ts and dist/app.js sit one
+ * level below the package root.
+ */
+const BUNDLED_FIXTURES = new URL('../fixtures/default.json', import.meta.url)
+
+/**
+ * The committed fixtures/default.json, read without loadFixtureFile's schema check: compiling the
+ * fixture schema cost ~65 ms of every cold start, and the suite checks this very file against it
+ * (test/fixtures/load.test.ts). The Dataset still refuses a dangling reference. A file named with
+ * --fixtures, even this one, is always fully checked.
+ */
+function loadBundledFixtures (): FixtureFile {
+  // Read synchronously, like openapi.yaml: at start-up there is nothing to overlap, and a thread-pool hop cost a few ms.
+  return JSON.parse(readFileSync(BUNDLED_FIXTURES, 'utf8')) as FixtureFile
 }
 
 declare module 'fastify' {

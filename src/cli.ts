@@ -3,17 +3,24 @@ import { createWriteStream } from 'node:fs'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { parseArgs } from 'node:util'
-import { DEFAULT_GENERATE_OPTIONS, generateFixture, serializeFixtureChunks } from './fixtures/generate.js'
-import { DEFAULT_FIXTURE_PATH, FixtureError, loadFixtureFile } from './fixtures/load.js'
+import type { GenerateOptions } from './fixtures/generate.js'
 import { DEFAULT_RECORD_DELAY_MS, REALISTIC_RECORD_DELAY_MS } from './app.js'
 import { parseDuration } from './core/duration.js'
 import { loggerFor, LOG_LEVELS, type LogLevel } from './logging.js'
-import { StoreError } from './persistence/store.js'
+import { StoreError } from './persistence/errors.js'
 import { startEmulator } from './server.js'
 
 const DEFAULT_PORT = 3900
 
-const HELP = `okra-emulator: a local emulator of Okra's Balance API
+/*
+ * The fixture generator, and faker under it, is imported only by `generate` and --help: loading
+ * faker took ~130 ms of every server start, which never uses it. Likewise the fixture loader, and
+ * Ajv under it (~40 ms), only for a file named with --fixtures (the bundled one is read by createApp).
+ */
+const loadGenerator = async () => await import('./fixtures/generate.js')
+const loadFixtureLoader = async () => await import('./fixtures/load.js')
+
+const helpText = (defaults: Readonly<GenerateOptions>) => `okra-emulator: a local emulator of Okra's Balance API
 
 Usage:
   okra-emulator [options]            start the emulator
@@ -37,12 +44,12 @@ Server options:
   -h, --help          show this help
 
 Generate options:
-  --seed N            random seed (default ${DEFAULT_GENERATE_OPTIONS.seed})
-  --customers N       number of customers (default ${DEFAULT_GENERATE_OPTIONS.customers})
+  --seed N            random seed (default ${defaults.seed})
+  --customers N       number of customers (default ${defaults.customers})
   --balances N        exactly N balances instead: customers are added until there are N
-  --accounts MIN-MAX  accounts per customer (default ${DEFAULT_GENERATE_OPTIONS.accountsPerCustomer.min}-${DEFAULT_GENERATE_OPTIONS.accountsPerCustomer.max})
-  --periodic N        periodic history entries per balance (default ${DEFAULT_GENERATE_OPTIONS.periodicLength})
-  --reference-date ISO  latest date in the data (default ${DEFAULT_GENERATE_OPTIONS.referenceDate})
+  --accounts MIN-MAX  accounts per customer (default ${defaults.accountsPerCustomer.min}-${defaults.accountsPerCustomer.max})
+  --periodic N        periodic history entries per balance (default ${defaults.periodicLength})
+  --reference-date ISO  latest date in the data (default ${defaults.referenceDate})
   --out PATH          write here instead of standard output
 `
 
@@ -78,8 +85,8 @@ async function generate (args: string[]): Promise<void> {
       help: { type: 'boolean', short: 'h' },
     },
   })
-  if (values.help === true) { process.stdout.write(HELP); return }
-  const defaults = DEFAULT_GENERATE_OPTIONS
+  const { DEFAULT_GENERATE_OPTIONS: defaults, generateFixture, serializeFixtureChunks } = await loadGenerator()
+  if (values.help === true) { process.stdout.write(helpText(defaults)); return }
   const range = values.accounts === undefined ? undefined : /^(\d+)-(\d+)$/.exec(values.accounts)
   if (values.accounts !== undefined && (range == null || Number(range[1]) > Number(range[2]))) {
     throw new UsageError(`--accounts takes MIN-MAX, e.g. 1-3, got "${values.accounts}"`)
@@ -127,7 +134,7 @@ async function serve (args: string[]): Promise<void> {
       help: { type: 'boolean', short: 'h' },
     },
   })
-  if (values.help === true) { process.stdout.write(HELP); return }
+  if (values.help === true) { process.stdout.write(helpText((await loadGenerator()).DEFAULT_GENERATE_OPTIONS)); return }
   const logLevel = (values['log-level'] ?? 'warn') as LogLevel
   if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level is one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`)
   if (values['admin-token'] === '') throw new UsageError('--admin-token needs a value')
@@ -147,10 +154,10 @@ async function serve (args: string[]): Promise<void> {
   const clockStart = values['clock-start']
   if (clockStart !== undefined && Number.isNaN(Date.parse(clockStart))) throw new UsageError(`--clock-start must be an ISO date, got "${clockStart}"`)
 
-  const fixturePath = values.fixtures ?? DEFAULT_FIXTURE_PATH
-  const fixtures = await loadFixtureFile(fixturePath)
+  // Without --fixtures the app reads its bundled default itself (createApp).
+  const fixtures = values.fixtures === undefined ? undefined : await (await loadFixtureLoader()).loadFixtureFile(values.fixtures)
   const emulator = await startEmulator({
-    fixtures,
+    ...(fixtures === undefined ? {} : { fixtures }),
     port,
     host: values.host ?? '127.0.0.1',
     ...(tokens === undefined ? {} : { tokens }),
@@ -185,7 +192,7 @@ export async function main (argv: string[]): Promise<number> {
     else await serve(argv)
     return 0
   } catch (error) {
-    if (error instanceof FixtureError || error instanceof UsageError || error instanceof StoreError) {
+    if (error instanceof UsageError || error instanceof StoreError || error instanceof (await loadFixtureLoader()).FixtureError) {
       process.stderr.write(`okra-emulator: ${error.message}\n`)
       return 1
     }

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises'
-import { request } from 'undici'
 import type { ClockMode } from './core/clock.js'
 import type { FaultAction, FaultMatch, FaultRule } from './core/faults.js'
 import type { JournalEntry, JournalFilter, JournalPage } from './core/journal.js'
@@ -164,6 +163,7 @@ export class AdminClient {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` }
     if (this.adminToken !== undefined) headers['x-admin-token'] = this.adminToken
     if (body !== undefined) headers['content-type'] = 'application/json'
+    const { request } = await import('undici')
     const response = await request(`${this.url}/__admin${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
     const text = await response.body.text()
     let parsed: unknown = text

@@ -42,8 +42,22 @@ export function registerSchemas (app: FastifyInstance, doc: OpenApiDocument): vo
   }
 }
 
-/** The Fastify route schema of one operation: body and every documented response, from the spec. */
+const builtRouteSchemas = new WeakMap<OpenApiDocument, Map<string, FastifySchema>>()
+
+/**
+ * The Fastify route schema of one operation: body and every documented response, from the spec.
+ * Built once per operation and shared by the routes of all five prefixes, so Ajv, which caches
+ * compiled validators by schema object, compiles each body once.
+ */
 export function routeSchema (doc: OpenApiDocument, operationId: string): FastifySchema {
+  let built = builtRouteSchemas.get(doc)
+  if (built === undefined) builtRouteSchemas.set(doc, built = new Map())
+  let schema = built.get(operationId)
+  if (schema === undefined) built.set(operationId, schema = buildRouteSchema(doc, operationId))
+  return schema
+}
+
+function buildRouteSchema (doc: OpenApiDocument, operationId: string): FastifySchema {
   for (const item of Object.values(doc.paths)) {
     for (const operation of Object.values(item)) {
       if (typeof operation !== 'object' || operation === null || !('operationId' in operation)) continue

@@ -5,6 +5,7 @@ import { Dataset } from '../core/dataset.js'
 import type { Tenant, TenantData, TenantState, Tenants } from '../core/tenant.js'
 import { loadScenarioByName, validateScenario } from '../fixtures/scenarios.js'
 import type { FixtureFile } from '../fixtures/types.js'
+import { StoreError } from './errors.js'
 
 export const DB_FORMAT = 'okra-emulator/db'
 export const DB_VERSION = 1
@@ -23,13 +24,7 @@ export interface DbFile {
   tenants: Record<string, StoredTenant>
 }
 
-/** The database file cannot be used; the message is the one line shown, and the file is left as it was. */
-export class StoreError extends Error {
-  constructor (message: string) {
-    super(message)
-    this.name = 'StoreError'
-  }
-}
+export { StoreError }
 
 /**
  * Every tenant's state in one lowdb JSON file. lowdb writes through steno: a temporary file, then a
@@ -94,7 +89,7 @@ export class TenantStore {
       const file = await loadScenarioByName(stored.scenario.name)
       return tenants.scenarioData(new Dataset(file), file, stored.scenario.name)
     }
-    const file = validateScenario(stored.scenario.fixture)
+    const file = await validateScenario(stored.scenario.fixture)
     return tenants.scenarioData(new Dataset(file), file, 'inline')
   }
 }

@@ -94,7 +94,7 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, schedul
   })
   app.post('/scenario', { ...schema('adminLoadScenario'), bodyLimit: SCENARIO_BODY_LIMIT }, async (request) => {
     const body = request.body as { name?: string }
-    const file = typeof body.name === 'string' ? await loadScenarioByName(body.name) : validateScenario(body)
+    const file = typeof body.name === 'string' ? await loadScenarioByName(body.name) : await validateScenario(body)
     const data = app.tenants.scenarioData(new Dataset(file), file, typeof body.name === 'string' ? body.name : 'inline')
     request.tenant.loadScenario(data)
     scheduler.plan(request.tenant)

@@ -1,8 +1,14 @@
 import { performance } from 'node:perf_hooks'
-import { request } from 'undici'
 import type { EmulatedRecord } from '../core/records.js'
 import type { Tenant } from '../core/tenant.js'
 import { recordAttempt, WEBHOOK_RETRY, type WebhookDelivery } from '../core/webhooks.js'
+
+// undici is about 110 modules: it loads with the first webhook, not with every start.
+let undici: Promise<typeof import('undici')> | undefined
+async function sendWith (url: string, options: Parameters<typeof import('undici').request>[1]) {
+  undici ??= import('undici')
+  return await (await undici).request(url, options)
+}
 
 /**
  * Posts webhook events with undici, off the request path: an answer never waits for a receiver.
@@ -65,7 +71,7 @@ export class WebhookDispatcher {
     const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'okra-emulator' }
     if (delivery.token !== null) headers.authorization = `Bearer ${delivery.token}`
     const began = performance.now()
-    const done = request(delivery.url, {
+    const done = sendWith(delivery.url, {
       method: 'POST',
       headers,
       body: JSON.stringify(delivery.event),

@@ -133,6 +133,14 @@ describe('Express headers', () => {
     expect(answer.headers['content-type']).toBe('application/json; charset=utf-8')
   })
 
+  it('tags each body by its own bytes, repeated bodies and equal-length ones alike', async () => {
+    const answers = []
+    for (const path of ['/v2/aaa', '/v2/bbb', '/v2/aaa', '/v2/bbb']) answers.push(await server.post(path, BODY))
+    expect(answers[0]?.text.length).toBe(answers[1]?.text.length)
+    expect(answers[0]?.headers.etag).not.toBe(answers[1]?.headers.etag)
+    for (const answer of answers) expect(answer.headers.etag).toBe(expressEtag(answer.text))
+  })
+
   it('sends them on errors too', async () => {
     const answer = await server.post(ROUTE, '{')
     expect(answer.headers['x-powered-by']).toBe('Express')

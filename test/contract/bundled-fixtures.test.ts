@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest'
+import { createApp } from '../../src/app.js'
+import { Dataset } from '../../src/core/dataset.js'
+import { DEFAULT_FIXTURE_PATH, loadFixtureFile } from '../../src/fixtures/load.js'
+
+describe('the app without fixtures given', () => {
+  // createApp names the bundled file itself and skips the schema check (app.ts): this pins both.
+  it('serves DEFAULT_FIXTURE_PATH, the file the loader validates', async () => {
+    const app = await createApp()
+    try {
+      const file = await loadFixtureFile(DEFAULT_FIXTURE_PATH)
+      const validated = new Dataset(file)
+      expect(app.dataset.stats).toStrictEqual(validated.stats)
+      for (const { _id } of file.balances) expect(app.dataset.balanceById.get(_id)).toStrictEqual(validated.balanceById.get(_id))
+    } finally {
+      await app.close()
+    }
+  })
+})
