@@ -13,6 +13,8 @@ declare module 'fastify' {
 }
 
 export const FAULT_HEADER = 'x-okra-emulator-fault'
+/** Bodies past this size are journaled as a marker: a thousand 1 MiB bodies would make the bound meaningless. */
+export const JOURNAL_BODY_LIMIT = 64 * 1024
 const RATE_LIMIT_MESSAGE = 'Too many requests. Please retry after 60 seconds'
 
 /**
@@ -98,7 +100,9 @@ function journal (request: FastifyRequest, status: number, route: string | null)
     path: request.url.split('?', 1)[0] as string,
     route,
     query: { ...(request.query as Record<string, unknown>) },
-    body: request.body ?? null,
+    body: Number(request.headers['content-length'] ?? 0) > JOURNAL_BODY_LIMIT
+      ? { truncated: true, bytes: Number(request.headers['content-length']) }
+      : request.body ?? null,
     status,
     account: subject?.account ?? null,
     customer: subject?.customer ?? null,

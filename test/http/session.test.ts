@@ -51,6 +51,15 @@ describe('reset, snapshot and restore', () => {
     const missing = await server.post('/__admin/snapshots/nope/restore', {})
     expect([missing.status, missing.body.code]).toStrictEqual([404, 'OKRA_EMU_SNAPSHOT_NOT_FOUND'])
   })
+
+  it('takes and restores a name of up to 100 characters, and refuses a longer one', async () => {
+    const name = 'n'.repeat(100)
+    await server.admin.snapshot(name)
+    // Named snapshots outlive a reset, so earlier tests' names are there too.
+    expect((await server.admin.restore(name)).snapshots.at(-1)).toBe(name)
+    const long = await server.post('/__admin/snapshots', { name: 'n'.repeat(101) })
+    expect([long.status, long.body.message]).toStrictEqual([400, 'Invalid field "name": must be a name of 1 to 100 characters'])
+  })
 })
 
 describe('records control', () => {
@@ -123,7 +132,8 @@ describe('faults', () => {
       status: 'error', message: `Failed by the emulator's fault rule ${rule.id}`, code: 'OKRA_EMU_FAULT_INJECTED', data: { fault: rule.id },
     }])
     expect((await lookup()).status).toBe(200)
-    await server.admin.addFault({ action: { kind: 'error', status: 400, body: { status: 'error', message: 'Invalid customer' } } })
+    const shown = await server.admin.addFault({ action: { kind: 'error', status: 400, body: { status: 'error', message: 'Invalid customer' } } })
+    expect(shown.action).toStrictEqual({ kind: 'error', status: 400, body: { status: 'error', message: 'Invalid customer' } })
     const custom = await lookup()
     expect([custom.status, custom.body]).toStrictEqual([400, { status: 'error', message: 'Invalid customer' }])
   })
@@ -203,6 +213,10 @@ describe('the request journal', () => {
     expect((await server.admin.requests({ method: 'POST', limit: 1 })).requests.map((e) => e.seq)).toStrictEqual([3])
     expect(await server.admin.clearRequests()).toBe(3)
     expect((await server.admin.requests()).count).toBe(0)
+    // A body past 64 KiB is kept as its size only, so the journal's bound also bounds its memory.
+    const big = { customer, pad: 'x'.repeat(70_000) }
+    await server.post('/v2/balance/getByCustomer', big)
+    expect((await server.admin.requests()).requests[0]!.body).toStrictEqual({ truncated: true, bytes: JSON.stringify(big).length })
   })
 
   it('is bounded at 1,000 entries per tenant and reports how many it dropped', async () => {
