@@ -37,10 +37,12 @@ export interface TenantDefaults {
  * entries of each balance's history and record list. Running records are never dropped.
  */
 export const TENANT_LIMITS = {
-  finishedRecords: 1000,
-  settledWebhooks: 1000,
-  recordsPerBalance: 100,
-  historyPerBalance: 100,
+  finishedRecords: 250,
+  settledWebhooks: 250,
+  recordsPerBalance: 20,
+  historyPerBalance: 20,
+  /** Past twice this, the oldest bank events fold into one "set" event, keeping this many after it. */
+  bankEventsPerAccount: 100,
 } as const
 
 /** A record that just settled, for whoever delivers its webhook. */
@@ -369,7 +371,7 @@ export class Tenant {
     const after = bankBalanceAt(balance, events, now)
     if (outOfRange(after) !== undefined) throw invalidField('posting', `must keep the balance within ±${MAX_AMOUNT}`)
     this.revision += 1
-    this.bankEvents.set(accountId, events)
+    this.bankEvents.set(accountId, events.length > 2 * TENANT_LIMITS.bankEventsPerAccount ? foldOldest(balance, events) : events)
     return after
   }
 
@@ -510,6 +512,16 @@ export function policyFromFixture (policy: RecordPolicyFixture): RecordPolicy {
 
 function outcomeFromFixture (outcome: RecordOutcomeFixture | undefined): RecordOutcome {
   return outcome ?? { kind: 'success' }
+}
+
+/**
+ * Folds an account's oldest bank events into one event that sets the amounts they had reached, so
+ * a stream of postings keeps a bounded list (and bankBalanceAt a bounded walk). Only instants before
+ * the fold lose their detail, and nothing asks for those: records settle before postings are added.
+ */
+function foldOldest (start: Amounts, events: BankEvent[]): BankEvent[] {
+  const cut = (events[events.length - TENANT_LIMITS.bankEventsPerAccount] as BankEvent).at
+  return [{ at: cut, ...bankBalanceAt(start, events, cut) }, ...events.filter((e) => e.at > cut)]
 }
 
 /** Appends to a list that keeps only its newest `limit` entries (fixture history comes before it, untouched). */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { Dataset } from '../../src/core/dataset.js'
 import type { EmulatedRecord } from '../../src/core/records.js'
 import { nextState } from '../../src/core/records.js'
-import { Tenants, type Tenant } from '../../src/core/tenant.js'
+import { TENANT_LIMITS, Tenants, type Tenant } from '../../src/core/tenant.js'
 import type { FixtureFile } from '../../src/fixtures/types.js'
 
 const START = Date.parse('2026-11-02T09:00:00.000Z')
@@ -290,30 +290,45 @@ describe('tenant state: snapshot, restore, reset, scenario', () => {
 })
 
 describe('a tenant\'s bounds', () => {
-  it('keeps the newest 1,000 finished records, 100 record ids and 100 history entries per balance', () => {
+  const { finishedRecords, recordsPerBalance, historyPerBalance, bankEventsPerAccount } = TENANT_LIMITS
+
+  it('keeps the newest finished records, record ids and history entries per balance, never a running record', () => {
     const { tenant } = tenantOver()
     tenant.policy = { kind: 'immediate' }
     const ids: string[] = []
-    for (let i = 0; i < 1005; i++) ids.push(tenant.startRecord('BALANCE', withAvailable.account, url)._id)
+    for (let i = 0; i < finishedRecords + 5; i++) ids.push(tenant.startRecord('BALANCE', withAvailable.account, url)._id)
     const check = tenant.startRecord('CHECK_BALANCE', withAvailable.account, url)
-    // 1,006 finished: the first six went.
-    expect(tenant.records.size).toBe(1000)
+    // Six more finished than kept: the first six went.
+    expect(tenant.records.size).toBe(finishedRecords)
     expect(() => tenant.recordOf(ids[5]!)).toThrow(`No record found with id "${ids[5]}"`)
     expect(tenant.recordOf(ids[6]!).state).toBe('done')
     expect(tenant.recordOf(check._id).state).toBe('done')
-    // A running record is never dropped, however many finish after it.
     tenant.policy = { kind: 'manual' }
     const stalled = tenant.startRecord('CHECK_BALANCE', withAvailable.account, url)
     tenant.policy = { kind: 'immediate' }
     const overlay = tenant.overlays.get(withAvailable._id)!
-    expect(overlay.records.length).toBe(100)
+    expect(overlay.records.length).toBe(recordsPerBalance)
     expect(overlay.records.at(-1)).toBe(stalled._id)
-    expect([overlay.periodic.ledger_balance.length, overlay.periodic.available_balance.length]).toStrictEqual([100, 100])
-    // A restored tenant goes on dropping from the same place.
+    expect([overlay.periodic.ledger_balance.length, overlay.periodic.available_balance.length]).toStrictEqual([historyPerBalance, historyPerBalance])
+    // A restored tenant goes on dropping from the same place, and still never a running record.
     tenant.importState(tenant.exportState())
-    for (let i = 0; i < 1000; i++) tenant.startRecord('BALANCE', withAvailable.account, url)
+    for (let i = 0; i < finishedRecords; i++) tenant.startRecord('BALANCE', withAvailable.account, url)
     expect(tenant.recordOf(stalled._id).state).toBe('running')
-    expect(tenant.records.size).toBe(1001)
+    expect(tenant.records.size).toBe(finishedRecords + 1)
     expect(() => tenant.recordOf(check._id)).toThrow()
+  })
+
+  it('folds old bank postings into one event, keeping the balance exact', () => {
+    const { tenant } = tenantOver()
+    let expected = withAvailable.ledger_balance
+    for (let i = 0; i < 2 * bankEventsPerAccount + 50; i++) {
+      tenant.advance(1000)
+      const posting = (i % 7) - 3.25
+      expected = Math.round((expected + posting) * 100) / 100
+      expect(tenant.changeBankBalance(withAvailable.account, { posting }).ledger_balance).toBe(expected)
+    }
+    const stored = tenant.exportState().bankEvents.find(([account]) => account === withAvailable.account)![1]
+    expect(stored.length).toBeLessThanOrEqual(2 * bankEventsPerAccount)
+    expect(tenant.bankBalance(withAvailable, tenant.clock.now()).ledger_balance).toBe(expected)
   })
 })
