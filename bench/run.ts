@@ -19,7 +19,7 @@ import { defaultIds, scanIds, type DefaultIds } from './lib/fixtures.js'
 import { AUTH, median, post, runLoad, type LoadResult } from './lib/load.js'
 import { installPrism, PRISM_VERSION, startPrism } from './lib/prism.js'
 import {
-  cleanUp, CLI, memoryOf, removeTempDir, ROOT, runCommand, sleep, startEmulator, startServer, trackTempDir, useCli, type Server,
+  CLI, memoryOf, removeTempDir, ROOT, runCommand, runMain, sleep, startEmulator, startServer, trackTempDir, useCli, type Server,
 } from './lib/processes.js'
 import { environment, mb, ms, num, ratio, seconds, table, verdict, writeSection } from './lib/results.js'
 
@@ -489,13 +489,4 @@ async function main (): Promise<number> {
   return failed > 0 ? 1 : 0
 }
 
-let code = 1
-try {
-  code = await main()
-} catch (error) {
-  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`)
-} finally {
-  await cleanUp()
-}
-// Keep-alive sockets of undici's global pool would hold the process a few seconds more.
-process.exit(code)
+await runMain(main)

@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util'
 import { Pool } from 'undici'
 import { defaultIds, type DefaultIds } from './lib/fixtures.js'
-import { cleanUp, memoryOf, sleep, startEmulator, useCli, type Server } from './lib/processes.js'
+import { memoryOf, runMain, sleep, startEmulator, useCli, type Server } from './lib/processes.js'
 import { environment, mb, num, table, writeSection } from './lib/results.js'
 
 const { values: flags } = parseArgs({
@@ -320,12 +320,4 @@ async function journalSize (token: string): Promise<string> {
   }
 }
 
-let code = 1
-try {
-  code = await main()
-} catch (error) {
-  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`)
-} finally {
-  await cleanUp()
-}
-process.exit(code)
+await runMain(main)

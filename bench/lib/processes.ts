@@ -57,6 +57,20 @@ export async function stopChild (child: ChildProcess, graceMs = 5000): Promise<v
 }
 
 /** Stops every child still running and removes every temp folder; safe to call more than once. */
+/** Runs a bench script's main, always cleans up what it started, and exits with its code. */
+export async function runMain (main: () => Promise<number>): Promise<never> {
+  let code = 1
+  try {
+    code = await main()
+  } catch (error) {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`)
+  } finally {
+    await cleanUp()
+  }
+  // Keep-alive sockets of undici's global pool would hold the process a few seconds more.
+  process.exit(code)
+}
+
 export async function cleanUp (): Promise<void> {
   await Promise.all([...live].map(async (child) => stopChild(child, 2000)))
   await Promise.all([...tempDirs].map(removeTempDir))
