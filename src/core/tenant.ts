@@ -2,7 +2,7 @@ import type { BalanceFixture, FixtureFile, RecordOutcomeFixture, RecordPolicyFix
 import { BalanceReader, type BalanceOverlay } from './balances.js'
 import { bankBalanceAt, insertEvent, MAX_AMOUNT, outOfRange, sameAmounts, type Amounts, type BankEvent } from './bank.js'
 import { VirtualClock, type ClockMode } from './clock.js'
-import type { Dataset } from './dataset.js'
+import { Dataset } from './dataset.js'
 import { parseDuration } from './duration.js'
 import { DomainError, invalidField } from './errors.js'
 import { FaultBook, type FaultRule, type FaultSubject } from './faults.js'
@@ -562,7 +562,8 @@ export class Tenants {
   }
 
   /** Fixtures of a scenario, ready for a tenant to load; the bank scripts count from the same clock start. */
-  scenarioData (dataset: Dataset, scenario: FixtureFile, label: string): TenantData {
+  scenarioData (scenario: FixtureFile, label: string): TenantData {
+    const dataset = new Dataset(scenario)
     return { dataset, scripts: new BankScripts(dataset, this.defaults.clock.startMs), scenario, label }
   }
 

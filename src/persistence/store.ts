@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises'
 import { Low } from 'lowdb'
 import { JSONFile } from 'lowdb/node'
-import { Dataset } from '../core/dataset.js'
+import type { Dataset } from '../core/dataset.js'
 import type { Tenant, TenantData, TenantState, Tenants } from '../core/tenant.js'
-import { loadScenarioByName, validateScenario } from '../fixtures/scenarios.js'
+import { resolveScenario } from '../fixtures/scenarios.js'
 import type { FixtureFile } from '../fixtures/types.js'
 import { StoreError } from './errors.js'
 
@@ -85,12 +85,8 @@ export class TenantStore {
 
   private async dataOf (tenants: Tenants, stored: StoredTenant): Promise<TenantData | null> {
     if (stored.scenario === null) return null
-    if ('name' in stored.scenario) {
-      const file = await loadScenarioByName(stored.scenario.name)
-      return tenants.scenarioData(new Dataset(file), file, stored.scenario.name)
-    }
-    const file = await validateScenario(stored.scenario.fixture)
-    return tenants.scenarioData(new Dataset(file), file, 'inline')
+    const { file, label } = await resolveScenario('name' in stored.scenario ? stored.scenario : stored.scenario.fixture)
+    return tenants.scenarioData(file, label)
   }
 }
 

@@ -1,6 +1,5 @@
 import { performance } from 'node:perf_hooks'
 import type { FastifyInstance } from 'fastify'
-import { Dataset } from '../core/dataset.js'
 import { parseDuration } from '../core/duration.js'
 import { DomainError } from '../core/errors.js'
 import type { FaultRuleInput } from '../core/faults.js'
@@ -8,7 +7,7 @@ import type { JournalFilter } from '../core/journal.js'
 import type { EmulatedRecord, RecordOutcome, RecordPolicy } from '../core/records.js'
 import { policyFromFixture, type Tenant } from '../core/tenant.js'
 import type { WebhookDelivery } from '../core/webhooks.js'
-import { loadScenarioByName, validateScenario } from '../fixtures/scenarios.js'
+import { resolveScenario } from '../fixtures/scenarios.js'
 import type { RecordPolicyFixture } from '../fixtures/types.js'
 import type { OpenApiDocument } from '../openapi/load.js'
 import { routeSchema } from '../openapi/schemas.js'
@@ -93,9 +92,8 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, schedul
     return ok('Snapshot restored', tenantView(request.tenant))
   })
   app.post('/scenario', { ...schema('adminLoadScenario'), bodyLimit: SCENARIO_BODY_LIMIT }, async (request) => {
-    const body = request.body as { name?: string }
-    const file = typeof body.name === 'string' ? await loadScenarioByName(body.name) : await validateScenario(body)
-    const data = app.tenants.scenarioData(new Dataset(file), file, typeof body.name === 'string' ? body.name : 'inline')
+    const { file, label } = await resolveScenario(request.body)
+    const data = app.tenants.scenarioData(file, label)
     request.tenant.loadScenario(data)
     scheduler.plan(request.tenant)
     return ok('Scenario loaded', tenantView(request.tenant))

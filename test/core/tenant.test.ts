@@ -269,7 +269,7 @@ describe('tenant state: snapshot, restore, reset, scenario', () => {
     scenario.accounts = scenario.accounts.filter((x) => x.customer === scenario.customers[0]!._id)
     const kept = new Set(scenario.accounts.map((x) => x._id))
     scenario.balances = scenario.balances.filter((x) => kept.has(x.account))
-    a.loadScenario(tenants.scenarioData(new Dataset(scenario), scenario, 'inline'))
+    a.loadScenario(tenants.scenarioData(scenario, 'inline'))
     expect(a.dataset.stats).toStrictEqual({ customers: 1, accounts: 25, balances: 25 })
     expect(b.dataset.stats).toStrictEqual({ customers: 40, accounts: 113, balances: 113 })
     expect(a.scenario.label).toBe('inline')
