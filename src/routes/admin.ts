@@ -6,16 +6,16 @@ import type { FaultRuleInput } from '../core/faults.js'
 import type { JournalFilter } from '../core/journal.js'
 import type { EmulatedRecord, RecordPolicy } from '../core/records.js'
 import { policyFromFixture, type Tenant } from '../core/tenant.js'
-import type { WebhookDelivery } from '../core/webhooks.js'
+import type { WebhookDelivery as CoreDelivery } from '../core/webhooks.js'
 import { resolveScenario } from '../fixtures/scenarios.js'
 import type { OpenApiDocument } from '../openapi/load.js'
 import { routeSchema } from '../openapi/schemas.js'
 import type { Scheduler } from '../scheduler.js'
 import type { WebhookDispatcher } from '../webhooks/dispatcher.js'
-import type { Body, Failure, Policy, Query } from '../wire/index.js'
+import type { Body, ClockView, Failure, Policy, Query, RecordSummary, TenantView, WebhookDelivery } from '../wire/index.js'
 import { ok } from './envelope.js'
 
-function clockOf (tenant: Tenant) {
+function clockOf (tenant: Tenant): ClockView {
   return { now: new Date(tenant.clock.now()).toISOString(), mode: tenant.clock.mode }
 }
 
@@ -33,7 +33,7 @@ function plainNumber (n: number): string {
   return /e/i.test(text) ? n.toFixed(20).replace(/\.?0+$/, '') : text
 }
 
-function recordSummary (record: EmulatedRecord) {
+function recordSummary (record: EmulatedRecord): RecordSummary {
   return {
     id: record._id,
     method: record.method,
@@ -52,7 +52,7 @@ function recordSummary (record: EmulatedRecord) {
 interface Params { id: string }
 
 /** What a tenant-wide change (reset, snapshot, restore, scenario) answers. */
-function tenantView (tenant: Tenant) {
+function tenantView (tenant: Tenant): TenantView {
   return {
     clock: clockOf(tenant),
     scenario: tenant.scenario.label,
@@ -227,7 +227,7 @@ export function healthRoute (app: FastifyInstance, doc: OpenApiDocument, persist
   }))
 }
 
-function deliverySummary (delivery: WebhookDelivery) {
+function deliverySummary (delivery: CoreDelivery): WebhookDelivery {
   return {
     id: delivery.id,
     url: delivery.url,
