@@ -1,7 +1,7 @@
 import { describe, expectTypeOf, it } from 'vitest'
 import type { RecordOutcome } from '../../src/core/records.js'
-import type { RecordPolicyFixture } from '../../src/fixtures/types.js'
-import type { Answer, Body, Failure, Policy } from '../../src/wire/index.js'
+import type { BankFixture, CustomerFixture, PeriodicHistory, RecordPolicyFixture } from '../../src/fixtures/types.js'
+import type { Answer, Bank, Body, Customer, Failure, Periodic, Policy } from '../../src/wire/index.js'
 
 // Checked by `tsc --noEmit` (npm test): these fail to compile, not at run time.
 describe('the wire types generated from openapi.yaml', () => {
@@ -18,6 +18,10 @@ describe('the wire types generated from openapi.yaml', () => {
     expectTypeOf<RecordPolicyFixture>().toExtend<Policy>()
     expectTypeOf<Exclude<RecordOutcome, { kind: 'success' }>>().toExtend<Failure>()
     expectTypeOf<Failure>().toExtend<Exclude<RecordOutcome, { kind: 'success' }>>()
+    // The fixture format stores these exactly as the wire answers them.
+    expectTypeOf<BankFixture>().toEqualTypeOf<Bank>()
+    expectTypeOf<CustomerFixture>().toEqualTypeOf<Customer>()
+    expectTypeOf<PeriodicHistory>().toEqualTypeOf<Periodic>()
   })
 
   it('name operations\' bodies and answers', () => {
