@@ -1,7 +1,7 @@
 /**
  * The layers of src/ (README, "Developing"): which folder may import which. `npm run deps` checks
  * every import, type-only ones included, and `npm test` runs it. Files of src/ not named here
- * (see UNMAPPED) are a violation until they find their place.
+ * (rule `unmapped`) are a violation until they find their place.
  */
 
 /** Each layer and what it may import besides itself. */
