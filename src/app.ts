@@ -47,7 +47,7 @@ export interface AppOptions {
   db?: string
   /** Lock /__admin: every call must then send `X-Admin-Token` with this value. */
   adminToken?: string
-  /** How route schemas are compiled: 'lazy' (default), on first use and from the build's code when current; 'eager', all at start-up as Fastify does (schemaCompilers). */
+  /** How route schemas are compiled: 'lazy' (default), each on first use; 'eager', all at start-up as Fastify does (schemaCompilers). */
   compileSchemas?: SchemaCompilation
 }
 

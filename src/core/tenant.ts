@@ -1,4 +1,4 @@
-import type { BalanceFixture, FixtureFile, RecordOutcomeFixture, RecordPolicyFixture } from '../fixtures/types.js'
+import type { BalanceFixture, FixtureFile, RecordOutcomeFixture } from '../fixtures/types.js'
 import { BalanceReader, type BalanceOverlay } from './balances.js'
 import { bankBalanceAt, insertEvent, MAX_AMOUNT, outOfRange, sameAmounts, type Amounts, type BankEvent } from './bank.js'
 import { VirtualClock, type ClockMode } from './clock.js'
@@ -12,6 +12,7 @@ import {
   dueAtFor, nextState, processOf, type EmulatedRecord, type RecordMethod, type RecordOutcome, type RecordPolicy,
 } from './records.js'
 import { eventFor, type WebhookDelivery } from './webhooks.js'
+import type { Policy } from '../wire/index.js'
 
 export interface ClockSettings {
   mode: ClockMode
@@ -501,7 +502,7 @@ export class BankScripts {
   }
 }
 
-export function policyFromFixture (policy: RecordPolicyFixture): RecordPolicy {
+export function policyFromFixture (policy: Policy): RecordPolicy {
   switch (policy.kind) {
     case 'delay': return { kind: 'delay', ms: parseDuration(policy.after, 'after') }
     case 'polls': return { kind: 'polls', polls: policy.polls }
