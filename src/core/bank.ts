@@ -60,21 +60,11 @@ export function insertEvent (events: BankEvent[], event: BankEvent): void {
   events.splice(i, 0, event)
 }
 
-/** Where an account's bank events start from: the fixture's script for it. */
-export interface BankScriptSource {
-  eventsOf (accountId: string): readonly BankEvent[]
-}
-
 /** The fixture's scripted bank events per account, resolved against the clock start once for all tenants. */
-export class BankScripts implements BankScriptSource {
-  private readonly dataset: Dataset
-  private readonly startMs: number
+export class BankScripts {
   private readonly cache = new Map<string, readonly BankEvent[]>()
 
-  constructor (dataset: Dataset, startMs: number) {
-    this.dataset = dataset
-    this.startMs = startMs
-  }
+  constructor (private readonly dataset: Dataset, private readonly startMs: number) {}
 
   eventsOf (accountId: string): readonly BankEvent[] {
     let events = this.cache.get(accountId)
@@ -93,54 +83,37 @@ export class BankScripts implements BankScriptSource {
 
 /**
  * One tenant's bank: the events it added per account, merged over the fixture's script
- * (copy-on-write). Past twice `keep` events an account's oldest fold into one "set" event,
- * keeping `keep` after it, so a stream of postings holds a bounded list.
+ * (copy-on-write). Past twice `keep` events, an account's oldest fold into one event that sets the
+ * amounts they reached, keeping `keep` after it: a stream of postings holds a bounded list.
  */
 export class BankLedger {
   private readonly events = new Map<string, BankEvent[]>()
-  private scripts: BankScriptSource
-  private readonly changed: () => void
-  private readonly keep: number
 
-  constructor (changed: () => void, scripts: BankScriptSource, keep: number) {
-    this.changed = changed
-    this.scripts = scripts
-    this.keep = keep
-  }
+  constructor (private readonly changed: () => void, private scripts: Pick<BankScripts, 'eventsOf'>, private readonly keep: number) {}
 
   /** The bank's balance of an account at an instant, from its starting amounts. */
   balanceAt (accountId: string, start: Amounts, atMs: number): Amounts {
     return bankBalanceAt(start, this.events.get(accountId) ?? this.scripts.eventsOf(accountId), atMs)
   }
 
-  /** Sets the amounts, or posts a credit (+) or debit (-), at `atMs`; refuses, changing nothing, what would leave ±MAX_AMOUNT. */
+  /** Sets the amounts, or posts a credit (+) or debit (-), at `atMs`; what would leave ±MAX_AMOUNT is refused and changes nothing. */
   change (accountId: string, start: Amounts, change: { posting: number } | Amounts, atMs: number): Amounts {
     const given = outOfRange(change)
     if (given !== undefined) throw invalidField(given, `must be within ±${MAX_AMOUNT}`)
-    // Tried on a copy first: a refused posting leaves nothing behind.
     const events = [...this.events.get(accountId) ?? this.scripts.eventsOf(accountId)]
     insertEvent(events, { at: atMs, ...change })
     const after = bankBalanceAt(start, events, atMs)
     if (outOfRange(after) !== undefined) throw invalidField('posting', `must keep the balance within ±${MAX_AMOUNT}`)
-    this.events.set(accountId, events.length > 2 * this.keep ? this.foldOldest(start, events) : events)
+    // Only instants before the fold lose their detail, and nothing asks for those: records settle before postings are added.
+    const cut = events.length > 2 * this.keep ? (events[events.length - this.keep] as BankEvent).at : null
+    this.events.set(accountId, cut === null ? events : [{ at: cut, ...bankBalanceAt(start, events, cut) }, ...events.filter((e) => e.at > cut)])
     this.changed()
     return after
   }
 
-  /**
-   * Folds the oldest events into one that sets the amounts they had reached. Only instants before
-   * the fold lose their detail, and nothing asks for those: records settle before postings are added.
-   */
-  private foldOldest (start: Amounts, events: BankEvent[]): BankEvent[] {
-    const cut = (events[events.length - this.keep] as BankEvent).at
-    return [{ at: cut, ...bankBalanceAt(start, events, cut) }, ...events.filter((e) => e.at > cut)]
-  }
+  get state (): Array<[string, BankEvent[]]> { return [...this.events] }
 
-  get state (): Array<[string, BankEvent[]]> {
-    return [...this.events]
-  }
-
-  load (state: Array<[string, BankEvent[]]>, scripts: BankScriptSource): void {
+  load (state: Array<[string, BankEvent[]]>, scripts: Pick<BankScripts, 'eventsOf'>): void {
     this.scripts = scripts
     this.events.clear()
     for (const [account, events] of state) this.events.set(account, events)

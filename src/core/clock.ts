@@ -26,13 +26,11 @@ export interface ClockState {
 export class VirtualClock implements Clock {
   private readonly realNow: () => number
   private state: ClockState
-  private readonly changed: () => void
 
   /** `changed` is told of every move, freeze and resume: a tenant saves its clock by it. */
-  constructor (realNow: () => number, state: ClockState, changed: () => void = () => {}) {
+  constructor (realNow: () => number, state: ClockState, private readonly changed: () => void = () => {}) {
     this.realNow = realNow
     this.state = { ...state }
-    this.changed = changed
   }
 
   /** A clock that starts at `startMs` (or at real time when omitted), frozen or running. */

@@ -58,11 +58,8 @@ export const MAX_FAULT_LATENCY_MS = 60_000
  */
 export class FaultBook {
   private rules: FaultRule[] = []
-  private readonly changed: () => void
 
-  constructor (changed: () => void) {
-    this.changed = changed
-  }
+  constructor (private readonly changed: () => void) {}
 
   add (id: string, input: FaultRuleInput): FaultRule {
     if (input.action.kind === 'latency' && input.action.ms > MAX_FAULT_LATENCY_MS) {

@@ -37,13 +37,10 @@ export class TenantIds {
   /** Ids handed out so far; the counter is its low 3 bytes. */
   position = 0
   private readonly middle: string
-  private readonly changed: () => void
 
-  constructor (changed: () => void, processBytes: Uint8Array, tenantNumber: number) {
+  constructor (private readonly changed: () => void, processBytes: Uint8Array, tenantNumber: number) {
     if (processBytes.length !== 5) throw new RangeError('An ObjectId takes 5 bytes from its process')
-    const base = processBytes.reduce((n, byte) => n * 256 + byte, 0)
-    this.middle = ((base + tenantNumber) % 2 ** 40).toString(16).padStart(10, '0')
-    this.changed = changed
+    this.middle = ((processBytes.reduce((n, byte) => n * 256 + byte, 0) + tenantNumber) % 2 ** 40).toString(16).padStart(10, '0')
   }
 
   next (atMs: number): string {

@@ -11,35 +11,20 @@ type Balance = Pick<BalanceFixture, '_id' | 'ledger_balance' | 'available_balanc
  */
 export class BalanceOverlays {
   private readonly byId = new Map<string, BalanceOverlay>()
-  private readonly changed: () => void
-  private readonly limits: { records: number, history: number }
 
-  constructor (changed: () => void, limits: { records: number, history: number }) {
-    this.changed = changed
-    this.limits = limits
-  }
+  constructor (private readonly changed: () => void, private readonly limits: { records: number, history: number }) {}
 
   /** The live map the BalanceReader reads through. */
-  get view (): ReadonlyMap<string, BalanceOverlay> {
-    return this.byId
-  }
-
-  get (balanceId: string): BalanceOverlay | undefined {
-    return this.byId.get(balanceId)
-  }
+  get view (): ReadonlyMap<string, BalanceOverlay> { return this.byId }
+  get (balanceId: string): BalanceOverlay | undefined { return this.byId.get(balanceId) }
+  get state (): Array<[string, BalanceOverlay]> { return [...this.byId] }
 
   /** The balance's overlay, made from the fixture on first use. */
   of (balance: Balance): BalanceOverlay {
     let overlay = this.byId.get(balance._id)
     if (overlay === undefined) {
-      overlay = {
-        ledger_balance: balance.ledger_balance,
-        last_updated: balance.last_updated,
-        // Okra last fetched the fixture's balance when it last updated it.
-        last_fetched: balance.last_updated,
-        periodic: { available_balance: [], ledger_balance: [] },
-        records: [],
-      }
+      // Okra last fetched the fixture's balance when it last updated it.
+      overlay = { ledger_balance: balance.ledger_balance, last_updated: balance.last_updated, last_fetched: balance.last_updated, periodic: { available_balance: [], ledger_balance: [] }, records: [] }
       if (balance.available_balance !== undefined) overlay.available_balance = balance.available_balance
       this.byId.set(balance._id, overlay)
       this.changed()
@@ -62,10 +47,6 @@ export class BalanceOverlays {
     keepNewest(overlay.periodic.ledger_balance, entry(live.ledger_balance), this.limits.history)
     if (live.available_balance !== undefined) keepNewest(overlay.periodic.available_balance, entry(live.available_balance), this.limits.history)
     this.changed()
-  }
-
-  get state (): Array<[string, BalanceOverlay]> {
-    return [...this.byId]
   }
 
   load (state: Array<[string, BalanceOverlay]>): void {

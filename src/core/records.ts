@@ -90,29 +90,13 @@ export class RecordBook {
   /** Ids of finished records, oldest first. */
   private finished: string[] = []
   private seq = 0
-  private readonly changed: () => void
-  private readonly finishedLimit: number
 
-  constructor (changed: () => void, finishedLimit: number) {
-    this.changed = changed
-    this.finishedLimit = finishedLimit
-  }
+  constructor (private readonly changed: () => void, private readonly finishedLimit: number) {}
 
-  get (id: string): EmulatedRecord | undefined {
-    return this.byId.get(id)
-  }
-
-  has (id: string): boolean {
-    return this.byId.has(id)
-  }
-
-  get size (): number {
-    return this.byId.size
-  }
-
-  values (): IterableIterator<EmulatedRecord> {
-    return this.byId.values()
-  }
+  get (id: string): EmulatedRecord | undefined { return this.byId.get(id) }
+  get size (): number { return this.byId.size }
+  values (): IterableIterator<EmulatedRecord> { return this.byId.values() }
+  runningRefreshOf (accountId: string): EmulatedRecord | undefined { return this.refreshing.get(accountId) }
 
   /** The record, or OKRA_EMU_RECORD_NOT_FOUND. */
   of (id: string): EmulatedRecord {
@@ -121,12 +105,10 @@ export class RecordBook {
     return record
   }
 
-  runningRefreshOf (accountId: string): EmulatedRecord | undefined {
-    return this.refreshing.get(accountId)
-  }
-
-  start (fields: Omit<EmulatedRecord, 'seq'>): EmulatedRecord {
-    const record: EmulatedRecord = { ...fields, seq: ++this.seq }
+  /** A new running record, due as its policy says. */
+  start (fields: Pick<EmulatedRecord, '_id' | 'method' | 'account' | 'balance' | 'createdAt' | 'callbackUrl' | 'policy' | 'outcome'>): EmulatedRecord {
+    const due = dueAtFor(fields.policy, fields.createdAt)
+    const record: EmulatedRecord = { ...fields, seq: ++this.seq, state: 'running', polls: 0, dueAt: due, endedAt: null, result: null, failure: null }
     this.add(record)
     this.changed()
     return record
@@ -155,10 +137,7 @@ export class RecordBook {
   /** Ends a running record at `atMs` with `outcome`; `result` is what a successful one found. */
   finish (record: EmulatedRecord, atMs: number, outcome: RecordOutcome, result: RecordResult | null): void {
     record.state = nextState(record, outcome.kind === 'success' ? 'complete' : 'fail')
-    record.outcome = outcome
-    record.failure = outcome.kind === 'success' ? null : outcome
-    record.result = result
-    record.endedAt = atMs
+    Object.assign<EmulatedRecord, Partial<EmulatedRecord>>(record, { outcome, failure: outcome.kind === 'success' ? null : outcome, result, endedAt: atMs })
     this.running.delete(record)
     if (this.refreshing.get(record.account) === record) this.refreshing.delete(record.account)
     this.finished.push(record._id)
@@ -168,20 +147,12 @@ export class RecordBook {
 
   /** The running records due by `now`, in due order (then creation order). */
   due (now: number): EmulatedRecord[] {
-    return [...this.running]
-      .filter((r) => r.dueAt !== null && r.dueAt <= now)
+    return [...this.running].filter((r) => r.dueAt !== null && r.dueAt <= now)
       .sort((a, b) => (a.dueAt as number) - (b.dueAt as number) || a.seq - b.seq)
   }
 
-  nextDueAt (): number | null {
-    let next: number | null = null
-    for (const { dueAt } of this.running) if (dueAt !== null && (next === null || dueAt < next)) next = dueAt
-    return next
-  }
-
-  get state (): { seq: number, records: EmulatedRecord[] } {
-    return { seq: this.seq, records: [...this.byId.values()] }
-  }
+  nextDueAt (): number | null { return earliest([...this.running].map((r) => r.dueAt)) }
+  get state (): { seq: number, records: EmulatedRecord[] } { return { seq: this.seq, records: [...this.byId.values()] } }
 
   load (state: { seq: number, records: EmulatedRecord[] }): void {
     this.seq = state.seq
@@ -190,8 +161,13 @@ export class RecordBook {
     this.refreshing.clear()
     for (const record of state.records) this.add(record)
     this.finished = state.records.filter((r) => r.state !== 'running')
-      .sort((a, b) => (a.endedAt as number) - (b.endedAt as number) || a.seq - b.seq)
-      .map((r) => r._id)
+      .sort((a, b) => (a.endedAt as number) - (b.endedAt as number) || a.seq - b.seq).map((r) => r._id)
     this.changed()
   }
+}
+
+/** The earliest of some instants, null when there is none. */
+export function earliest (times: Array<number | null>): number | null {
+  const known = times.filter((t) => t !== null)
+  return known.length === 0 ? null : Math.min(...known)
 }

@@ -10,7 +10,7 @@ import { TenantIds } from './ids.js'
 import { RequestJournal } from './journal.js'
 import { BalanceOverlays } from './overlays.js'
 import {
-  dueAtFor, nextState, processOf, RecordBook,
+  earliest, nextState, processOf, RecordBook,
   type EmulatedRecord, type RecordMethod, type RecordOutcome, type RecordPolicy, type RecordResult,
 } from './records.js'
 import { eventFor, WebhookLog, type WebhookDelivery } from './webhooks.js'
@@ -102,80 +102,53 @@ export interface TenantContext {
  * change (a clock move included) and on nothing else.
  */
 export class Tenant {
-  readonly token: string
-  readonly clock: VirtualClock
-  readonly records: RecordBook
-  readonly overlays: BalanceOverlays
-  readonly bank: BankLedger
-  readonly webhooks: WebhookLog
-  readonly faults: FaultBook
+  private changes = 0
+  private readonly changed = (): void => { this.changes += 1 }
+  readonly records = new RecordBook(this.changed, TENANT_LIMITS.finishedRecords)
+  readonly overlays = new BalanceOverlays(this.changed, { records: TENANT_LIMITS.recordsPerBalance, history: TENANT_LIMITS.historyPerBalance })
+  readonly webhooks = new WebhookLog(this.changed, TENANT_LIMITS.settledWebhooks)
+  readonly faults = new FaultBook(this.changed)
   readonly journal = new RequestJournal()
   readonly snapshots = new Map<string, TenantSnapshot>()
-  private changes = 0
+  readonly clock: VirtualClock
+  readonly bank: BankLedger
   private readonly ids: TenantIds
   private settings: Pick<TenantState, 'policy' | 'webhook'>
   private data: TenantData
   private view: BalanceReader
-  private readonly context: TenantContext
 
   /** `number` tells this tenant apart from the process's others in its ids. */
-  constructor (token: string, number: number, context: TenantContext) {
-    const changed = (): void => { this.changes += 1 }
-    const { shared, defaults, realNow, processBytes } = context
-    this.token = token
-    this.context = context
+  constructor (readonly token: string, number: number, private readonly context: TenantContext) {
+    const { shared, defaults } = context
     this.data = shared
-    this.clock = VirtualClock.startingAt(realNow, defaults.clock.mode, defaults.clock.startMs, changed)
-    this.records = new RecordBook(changed, TENANT_LIMITS.finishedRecords)
-    this.overlays = new BalanceOverlays(changed, { records: TENANT_LIMITS.recordsPerBalance, history: TENANT_LIMITS.historyPerBalance })
-    this.bank = new BankLedger(changed, shared.scripts, TENANT_LIMITS.bankEventsPerAccount)
-    this.webhooks = new WebhookLog(changed, TENANT_LIMITS.settledWebhooks)
-    this.faults = new FaultBook(changed)
-    this.ids = new TenantIds(changed, processBytes, number)
+    this.clock = VirtualClock.startingAt(context.realNow, defaults.clock.mode, defaults.clock.startMs, this.changed)
+    this.bank = new BankLedger(this.changed, shared.scripts, TENANT_LIMITS.bankEventsPerAccount)
+    this.ids = new TenantIds(this.changed, context.processBytes, number)
     this.settings = { policy: defaults.policy, webhook: { ...defaults.webhook } }
     this.view = this.readerOver(shared.dataset)
   }
 
   /** Counts changes, so persistence can tell whether a request changed anything (look-ups never write). */
-  get revision (): number {
-    return this.changes
-  }
-
-  get policy (): RecordPolicy {
-    return this.settings.policy
-  }
+  get revision (): number { return this.changes }
+  get policy (): RecordPolicy { return this.settings.policy }
+  get webhook (): Readonly<WebhookSettings> { return this.settings.webhook }
+  get dataset (): Dataset { return this.data.dataset }
+  get reader (): BalanceReader { return this.view }
+  /** The scenario this tenant loaded, or null when it reads the shared fixtures. */
+  get scenario (): Pick<TenantData, 'scenario' | 'label'> { return this.data }
 
   set policy (policy: RecordPolicy) {
     this.settings = { ...this.settings, policy }
-    this.changes += 1
-  }
-
-  get webhook (): Readonly<WebhookSettings> {
-    return this.settings.webhook
+    this.changed()
   }
 
   set webhook (webhook: WebhookSettings) {
     this.settings = { ...this.settings, webhook: { ...webhook } }
-    this.changes += 1
-  }
-
-  get dataset (): Dataset {
-    return this.data.dataset
-  }
-
-  get reader (): BalanceReader {
-    return this.view
-  }
-
-  /** The scenario this tenant loaded, or null when it reads the shared fixtures. */
-  get scenario (): Pick<TenantData, 'scenario' | 'label'> {
-    return this.data
+    this.changed()
   }
 
   private readerOver (dataset: Dataset): BalanceReader {
-    return new BalanceReader(dataset, this.overlays.view, {
-      processOf: (id) => processOf(this.records.get(id)?.state ?? 'done'),
-    })
+    return new BalanceReader(dataset, this.overlays.view, { processOf: (id) => processOf(this.records.get(id)?.state ?? 'done') })
   }
 
   /** A deep copy of everything this tenant changed: O(changes), never O(fixtures). */
@@ -207,34 +180,15 @@ export class Tenant {
     this.faults.state = copy.faults
   }
 
-  /** The state of a tenant nobody has used yet. */
-  private initialState (): TenantState {
-    const { defaults } = this.context
-    return {
-      clock: { mode: defaults.clock.mode, now: defaults.clock.startMs },
-      policy: defaults.policy,
-      webhook: { ...defaults.webhook },
-      ids: 0,
-      seq: 0,
-      overlays: [],
-      records: [],
-      bankEvents: [],
-      webhooks: [],
-      faults: [],
-    }
-  }
-
-  /** Back to the shared fixtures, as a new tenant: state, faults and journal; named snapshots stay. */
-  reset (): void {
-    this.importState(this.initialState(), this.context.shared)
+  /** Starts over as a tenant nobody has used, on the shared fixtures or a scenario of its own: journal included; named snapshots stay. */
+  reset (data: TenantData = this.context.shared): void {
+    const { clock, policy, webhook } = this.context.defaults
+    const fresh: TenantState = { clock: { mode: clock.mode, now: clock.startMs }, policy, webhook, ids: 0, seq: 0, overlays: [], records: [], bankEvents: [], webhooks: [], faults: [] }
+    this.importState(fresh, data)
     this.journal.clear()
   }
 
-  /** Starts over on a scenario of this tenant's own, as reset does. */
-  loadScenario (data: TenantData): void {
-    this.importState(this.initialState(), data)
-    this.journal.clear()
-  }
+  loadScenario (data: TenantData): void { this.reset(data) }
 
   /** Keeps a copy of the state under a name, replacing any of that name. */
   snapshot (name: string): void {
@@ -263,22 +217,8 @@ export class Tenant {
     const now = this.clock.now()
     const _id = this.newId()
     const policy = account.behaviour.policy === undefined ? this.policy : policyFromFixture(account.behaviour.policy)
-    const record = this.records.start({
-      _id,
-      method,
-      account: accountId,
-      balance: balance._id,
-      createdAt: now,
-      callbackUrl: callbackUrlFor(_id),
-      policy,
-      outcome: account.behaviour.outcome ?? { kind: 'success' },
-      state: 'running',
-      polls: 0,
-      dueAt: dueAtFor(policy, now),
-      endedAt: null,
-      result: null,
-      failure: null,
-    })
+    const outcome = account.behaviour.outcome ?? { kind: 'success' }
+    const record = this.records.start({ _id, method, account: accountId, balance: balance._id, createdAt: now, callbackUrl: callbackUrlFor(_id), policy, outcome })
     this.overlays.addRecord(balance, _id)
     // An immediate record is done before the answer leaves.
     this.settleDue()
@@ -317,8 +257,7 @@ export class Tenant {
 
   /** The earliest emulator time at which something (a record, a webhook retry) falls due. */
   nextDueAt (): number | null {
-    const times = [this.records.nextDueAt(), this.webhooks.nextDueAt()].filter((t) => t !== null)
-    return times.length === 0 ? null : Math.min(...times)
+    return earliest([this.records.nextDueAt(), this.webhooks.nextDueAt()])
   }
 
   /** Ends a running record now as told: success, or the failure given. */
@@ -348,13 +287,8 @@ export class Tenant {
   }
 
   /** The account a balance belongs to, for whoever names a balance by id. */
-  accountOfBalance (balanceId: string): string | undefined {
-    return this.dataset.balanceById.get(balanceId)?.account
-  }
-
-  customerOf (accountId: string): string | undefined {
-    return this.dataset.accounts.get(accountId)?.customer._id
-  }
+  accountOfBalance (balanceId: string): string | undefined { return this.dataset.balanceById.get(balanceId)?.account }
+  customerOf (accountId: string): string | undefined { return this.dataset.accounts.get(accountId)?.customer._id }
 
   /** An account's fixture entry and its balance, or OKRA_EMU_ACCOUNT_NOT_FOUND. */
   private accountOf (accountId: string) {
@@ -385,12 +319,7 @@ export class Tenant {
   /** The webhook event of a settled record, with the context Okra puts in it. */
   eventOf (record: EmulatedRecord) {
     const account = this.dataset.accounts.get(record.account)
-    return eventFor(record, {
-      env: this.dataset.env,
-      owner: this.dataset.owner,
-      customerId: account?.customer._id ?? '',
-      bankId: account?.fixture.bank ?? '',
-    })
+    return eventFor(record, { env: this.dataset.env, owner: this.dataset.owner, customerId: account?.customer._id ?? '', bankId: account?.fixture.bank ?? '' })
   }
 }
 

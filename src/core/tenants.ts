@@ -30,11 +30,6 @@ export class Tenants {
     return { dataset, scripts: new BankScripts(dataset, this.context.defaults.clock.startMs), scenario, label }
   }
 
-  all (): IterableIterator<Tenant> {
-    return this.byToken.values()
-  }
-
-  get size (): number {
-    return this.byToken.size
-  }
+  all (): IterableIterator<Tenant> { return this.byToken.values() }
+  get size (): number { return this.byToken.size }
 }

@@ -232,7 +232,7 @@ describe('tenant state: snapshot, restore, reset, scenario', () => {
     expect(first[1]).not.toStrictEqual(saved)
     tenant.restore('before')
     expect(tenant.exportState()).toStrictEqual(saved)
-    expect(tenant.records.has(first[0])).toBe(false)
+    expect(tenant.records.get(first[0])).toBeUndefined()
     // Clock and id generator went back too: the same steps give the same ids and the same state.
     expect(steps()).toStrictEqual(first)
   })
@@ -333,5 +333,79 @@ describe('a tenant\'s bounds', () => {
     const stored = tenant.exportState().bankEvents.find(([account]) => account === withAvailable.account)![1]
     expect(stored.length).toBeLessThanOrEqual(2 * bankEventsPerAccount)
     expect(tenant.bank.balanceAt(withAvailable.account, withAvailable, tenant.clock.now()).ledger_balance).toBe(expected)
+  })
+})
+
+describe('revision: every change moves it, a look-up never does', () => {
+  it.each([
+    ['advance', () => {}, (t: Tenant) => t.advance(1)],
+    ['advance by zero', () => {}, (t: Tenant) => t.advance(0)],
+    ['resume', () => {}, (t: Tenant) => t.clock.resume()],
+    ['freeze', (t: Tenant) => t.clock.resume(), (t: Tenant) => t.clock.freeze()],
+  ] as const)('moves by one on a clock change: %s', (_name, setup, change) => {
+    const { tenant } = tenantOver()
+    setup(tenant)
+    const before = tenant.revision
+    change(tenant)
+    expect(tenant.revision).toBe(before + 1)
+  })
+
+  it('stays put for look-ups and for a freeze of a frozen clock', () => {
+    const { tenant } = tenantOver()
+    const record = tenant.startRecord('BALANCE', withAvailable.account, url)
+    const before = tenant.revision
+    tenant.clock.freeze()
+    tenant.clock.now()
+    tenant.exportState()
+    tenant.reader.byId(withAvailable._id, true)
+    tenant.reader.byCustomer(base.accounts.find((a) => a._id === withAvailable.account)!.customer, { page: 1, limit: 10 }, true)
+    tenant.records.get(record._id)
+    tenant.nextDueAt()
+    tenant.settleDue()
+    subjectOf(tenant, 'callback', {}, { record: record._id })
+    expect(tenant.revision).toBe(before)
+  })
+
+  it('moves on settings, faults and the webhook log, and on a refused change never', () => {
+    const { tenant } = tenantOver()
+    const moves = (change: () => unknown): number => { const before = tenant.revision; change(); return tenant.revision - before }
+    expect(moves(() => { tenant.policy = { kind: 'manual' } })).toBeGreaterThan(0)
+    expect(moves(() => { tenant.webhook = { url: 'http://127.0.0.1:9/', token: null } })).toBeGreaterThan(0)
+    expect(moves(() => tenant.faults.add('f', { action: { kind: 'timeout' } }))).toBeGreaterThan(0)
+    expect(moves(() => tenant.faults.pick({ route: 'callback', account: undefined, customer: undefined }))).toBeGreaterThan(0)
+    expect(moves(() => tenant.faults.clear())).toBeGreaterThan(0)
+    expect(moves(() => expect(() => tenant.changeBankBalance(withAvailable.account, { posting: Number.MAX_VALUE })).toThrow('must be within'))).toBe(0)
+    expect(moves(() => expect(() => tenant.changeBankBalance('nope', { posting: 1 })).toThrow('No account found'))).toBe(0)
+  })
+})
+
+describe('record ids', () => {
+  const steps = (tenant: Tenant): string[] => [1, 2, 3].map(() => tenant.startRecord('CHECK_BALANCE', withAvailable.account, url)._id)
+  const registry = (bytes: Uint8Array) => new Tenants(new Dataset(base), {
+    clock: { mode: 'frozen', startMs: START }, policy: { kind: 'delay', ms: 3000 }, webhook: { url: null, token: null },
+  }, () => 0, () => {}, bytes)
+
+  it('lay out emulator seconds, the process\'s bytes plus the tenant\'s number, then a counter', () => {
+    const tenants = registry(new Uint8Array([1, 2, 3, 4, 0xff]))
+    const seconds = (START / 1000).toString(16)
+    expect(steps(tenants.get('a'))).toStrictEqual([`${seconds}01020304ff000001`, `${seconds}01020304ff000002`, `${seconds}01020304ff000003`])
+    expect(steps(tenants.get('b'))[0]).toBe(`${seconds}0102030500000001`)
+  })
+
+  it('differ between two tenants taking the same steps, and between two processes', () => {
+    const one = registry(BYTES)
+    const [a, b] = [steps(one.get('a')), steps(one.get('b'))]
+    const restarted = steps(registry(new Uint8Array([9, 9, 9, 9, 9])).get('a'))
+    expect(new Set([...a, ...b, ...restarted]).size).toBe(9)
+  })
+
+  it('go on from the restored counter after a restart, with the new process\'s bytes', () => {
+    const tenant = registry(BYTES).get('a')
+    const before = steps(tenant)
+    const after = registry(new Uint8Array([9, 9, 9, 9, 9])).get('a')
+    after.importState(tenant.exportState())
+    const next = steps(after)
+    expect(next.map((id) => id.slice(18))).toStrictEqual(['000004', '000005', '000006'])
+    expect(next.some((id) => before.includes(id))).toBe(false)
   })
 })
