@@ -38,6 +38,8 @@ const TEMPORARY = [
   ['core-imports', 'src/core/dataset.ts', 'src/fixtures/tables.ts'],
   ['core-imports', 'src/core/dataset.ts', 'src/fixtures/types.ts'],
   ['core-imports', 'src/core/tenant.ts', 'src/fixtures/types.ts'],
+  ['core-imports', 'src/core/tenants.ts', 'src/fixtures/types.ts'],
+  ['core-imports', 'src/core/overlays.ts', 'src/fixtures/types.ts'],
   ['persistence-imports', 'src/persistence/store.ts', 'src/fixtures/scenarios.ts'],
   ['persistence-imports', 'src/persistence/store.ts', 'src/fixtures/types.ts'],
   ['routes-imports', 'src/routes/admin.ts', 'src/fixtures/scenarios.ts'],

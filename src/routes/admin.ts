@@ -145,7 +145,6 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, schedul
   app.put('/policy', schema('adminSetPolicy'), async (request) => {
     const { policy } = request.body as { policy: Policy }
     request.tenant.policy = policyFromFixture(policy)
-    request.tenant.touch()
     return ok('Default policy set', { policy: policyToWire(request.tenant.policy) })
   })
 
@@ -162,18 +161,15 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, schedul
   app.post('/faults', schema('adminAddFault'), async (request) => {
     const { tenant } = request
     const rule = tenant.faults.add(tenant.newId(), request.body as FaultRuleInput)
-    tenant.touch()
     return ok('Fault rule added', rule)
   })
   app.delete('/faults', schema('adminClearFaults'), async (request) => {
     const removed = request.tenant.faults.list().length
     request.tenant.faults.clear()
-    request.tenant.touch()
     return ok('Fault rules removed', { removed })
   })
   app.delete<{ Params: Params }>('/faults/:id', schema('adminRemoveFault'), async (request) => {
     const rule = request.tenant.faults.remove(request.params.id)
-    request.tenant.touch()
     return ok('Fault rule removed', rule)
   })
 
@@ -197,17 +193,16 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, schedul
 
   app.get('/webhooks', schema('adminListWebhooks'), async (request) => {
     const { tenant } = request
-    return ok('Webhook deliveries listed', { settings: tenant.webhook, deliveries: tenant.webhooks.map(deliverySummary) })
+    return ok('Webhook deliveries listed', { settings: tenant.webhook, deliveries: tenant.webhooks.list().map(deliverySummary) })
   })
   app.put('/webhooks/settings', schema('adminSetWebhookSettings'), async (request) => {
     const { url, token } = request.body as Body<'adminSetWebhookSettings'>
     request.tenant.webhook = { url, token: token ?? null }
-    request.tenant.touch()
     return ok('Webhook settings saved', request.tenant.webhook)
   })
   app.post<{ Params: Params }>('/webhooks/:id/replay', schema('adminReplayWebhook'), async (request) => {
     const { tenant } = request
-    const original = tenant.webhooks.find((d) => d.id === request.params.id)
+    const original = tenant.webhooks.list().find((d) => d.id === request.params.id)
     if (original === undefined) throw new DomainError('OKRA_EMU_WEBHOOK_NOT_FOUND', `No webhook delivery with id "${request.params.id}"`)
     const again = dispatcher.replay(tenant, original)
     await scheduler.wake(tenant)

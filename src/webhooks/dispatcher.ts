@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import type { EmulatedRecord } from '../core/records.js'
 import type { Tenant } from '../core/tenant.js'
-import { recordAttempt, WEBHOOK_RETRY, type WebhookDelivery } from '../core/webhooks.js'
+import { WEBHOOK_RETRY, type WebhookDelivery } from '../core/webhooks.js'
 
 // undici is about 110 modules: it loads with the first webhook, not with every start.
 let undici: Promise<typeof import('undici')> | undefined
@@ -22,7 +22,7 @@ export class WebhookDispatcher {
   enqueue (tenant: Tenant, record: EmulatedRecord): void {
     const { url, token } = tenant.webhook
     if (url === null) return
-    tenant.logDelivery({
+    tenant.webhooks.add({
       id: tenant.newId(),
       url,
       token,
@@ -44,8 +44,7 @@ export class WebhookDispatcher {
       attempts: [],
       nextAttemptAt: tenant.clock.now(),
     }
-    tenant.logDelivery(again)
-    tenant.touch()
+    tenant.webhooks.add(again)
     return again
   }
 
@@ -53,7 +52,7 @@ export class WebhookDispatcher {
   async runDue (tenant: Tenant): Promise<void> {
     const now = tenant.clock.now()
     const started: Array<Promise<void>> = []
-    for (const delivery of tenant.webhooks) {
+    for (const delivery of tenant.webhooks.list()) {
       if (delivery.state !== 'pending' || delivery.nextAttemptAt === null || delivery.nextAttemptAt > now) continue
       const running = this.inFlight.get(delivery) ?? this.attempt(tenant, delivery)
       started.push(running)
@@ -84,8 +83,7 @@ export class WebhookDispatcher {
       return { outcome: ok ? 'delivered' as const : 'failed' as const, responseCode: response.statusCode, error: ok ? null : `receiver answered ${response.statusCode}` }
     }, (error: Error) => ({ outcome: 'failed' as const, responseCode: null, error: error.message }))
       .then((result) => {
-        recordAttempt(delivery, { ...result, at: new Date(attemptAt).toISOString(), latencyMs: Math.round(performance.now() - began) }, attemptAt)
-        tenant.touch()
+        tenant.webhooks.attempted(delivery, { ...result, at: new Date(attemptAt).toISOString(), latencyMs: Math.round(performance.now() - began) }, attemptAt)
       })
       .finally(() => { this.inFlight.delete(delivery) })
     this.inFlight.set(delivery, done)
