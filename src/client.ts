@@ -4,7 +4,7 @@ import type { FaultAction, FaultMatch, FaultRule } from './core/faults.js'
 import type { JournalEntry, JournalFilter, JournalPage } from './core/journal.js'
 import type { RecordMethod, RecordState } from './core/records.js'
 import type { WebhookDelivery } from './core/webhooks.js'
-import type { FixtureFile, RecordPolicyFixture } from './fixtures/types.js'
+import type { FixtureFile, RecordPolicyFixture } from './core/fixture.js'
 
 export interface ClockView { now: string, mode: ClockMode }
 

@@ -1,8 +1,8 @@
-import type { BalanceFixture, FixtureFile, RecordOutcomeFixture, RecordPolicyFixture } from '../fixtures/types.js'
+import type { BalanceFixture, FixtureFile, RecordOutcomeFixture, RecordPolicyFixture } from './fixture.js'
 import { BalanceReader, type BalanceOverlay } from './balances.js'
 import { bankBalanceAt, insertEvent, MAX_AMOUNT, outOfRange, sameAmounts, type Amounts, type BankEvent } from './bank.js'
 import { VirtualClock, type ClockMode } from './clock.js'
-import { Dataset } from './dataset.js'
+import type { Dataset } from './dataset.js'
 import { parseDuration } from './duration.js'
 import { DomainError, invalidField } from './errors.js'
 import { FaultBook, type FaultRule, type FaultSubject } from './faults.js'
@@ -245,8 +245,8 @@ export class Tenant {
    */
   startRecord (method: RecordMethod, accountId: string, callbackUrlFor: (recordId: string) => string): EmulatedRecord {
     this.settleDue()
-    const account = this.dataset.accounts.get(accountId)
-    const balance = this.dataset.balancesByAccount.get(accountId)?.[0]
+    const account = this.dataset.account(accountId)
+    const balance = this.dataset.accountBalance(accountId)
     if (account === undefined || balance === undefined) {
       throw new DomainError('OKRA_EMU_ACCOUNT_NOT_FOUND', `No account found with id "${accountId}"`)
     }
@@ -359,7 +359,7 @@ export class Tenant {
 
   /** Changes the bank's live balance now: set amounts, or post a credit (+) or debit (-). */
   changeBankBalance (accountId: string, change: { posting: number } | Amounts): Amounts {
-    const balance = this.dataset.balancesByAccount.get(accountId)?.[0]
+    const balance = this.dataset.accountBalance(accountId)
     if (balance === undefined) throw new DomainError('OKRA_EMU_ACCOUNT_NOT_FOUND', `No account found with id "${accountId}"`)
     const given = outOfRange(change)
     if (given !== undefined) throw invalidField(given, `must be within ±${MAX_AMOUNT}`)
@@ -390,9 +390,9 @@ export class Tenant {
     const text = (value: unknown): string | undefined => typeof value === 'string' && value !== '' ? value : undefined
     let account = text(fields.account) ?? text(fields.account_id)
     if (account === undefined && route === 'callback') account = this.records.get(text(query.record) ?? '')?.account
-    if (account === undefined && text(fields.id) !== undefined) account = this.dataset.balanceById.get(fields.id as string)?.account
+    if (account === undefined && text(fields.id) !== undefined) account = this.dataset.balance(fields.id as string)?.account
     const customer = text(fields.customer) ?? text(fields.customer_id) ??
-      (account === undefined ? undefined : this.dataset.accounts.get(account)?.customer._id)
+      (account === undefined ? undefined : this.dataset.account(account)?.customer._id)
     return { route, account, customer }
   }
 
@@ -421,7 +421,7 @@ export class Tenant {
     if (failure !== null) {
       record.failure = failure
     } else {
-      const balance = this.dataset.balanceById.get(record.balance) as BalanceFixture
+      const balance = this.dataset.balance(record.balance) as BalanceFixture
       const overlay = this.overlayOf(balance)
       const live = this.bankBalance(balance, atMs)
       const changed = !sameAmounts(live, overlay)
@@ -464,7 +464,7 @@ export class Tenant {
 
   /** The webhook event of a settled record, with the context Okra puts in it. */
   eventOf (record: EmulatedRecord) {
-    const account = this.dataset.accounts.get(record.account)
+    const account = this.dataset.account(record.account)
     return eventFor(record, {
       env: this.dataset.env,
       owner: this.dataset.owner,
@@ -488,7 +488,7 @@ export class BankScripts {
   eventsOf (accountId: string): readonly BankEvent[] {
     let events = this.cache.get(accountId)
     if (events === undefined) {
-      const script = this.dataset.accounts.get(accountId)?.behaviour.bank ?? []
+      const script = this.dataset.account(accountId)?.behaviour.bank ?? []
       const resolved: BankEvent[] = []
       for (const step of script) {
         const at = this.startMs + parseDuration(step.after, 'after')
@@ -562,8 +562,7 @@ export class Tenants {
   }
 
   /** Fixtures of a scenario, ready for a tenant to load; the bank scripts count from the same clock start. */
-  scenarioData (scenario: FixtureFile, label: string): TenantData {
-    const dataset = new Dataset(scenario)
+  scenarioData (scenario: FixtureFile, label: string, dataset: Dataset): TenantData {
     return { dataset, scripts: new BankScripts(dataset, this.defaults.clock.startMs), scenario, label }
   }
 

@@ -7,8 +7,8 @@ import type { JournalFilter } from '../core/journal.js'
 import type { EmulatedRecord, RecordOutcome, RecordPolicy } from '../core/records.js'
 import { policyFromFixture, type Tenant } from '../core/tenant.js'
 import type { WebhookDelivery } from '../core/webhooks.js'
-import { resolveScenario } from '../fixtures/scenarios.js'
-import type { RecordPolicyFixture } from '../fixtures/types.js'
+import { resolveScenario } from '../dataset/scenarios.js'
+import type { RecordPolicyFixture } from '../core/fixture.js'
 import type { OpenApiDocument } from '../openapi/load.js'
 import { routeSchema } from '../openapi/schemas.js'
 import type { Scheduler } from '../scheduler.js'
@@ -92,8 +92,8 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, schedul
     return ok('Snapshot restored', tenantView(request.tenant))
   })
   app.post('/scenario', { ...schema('adminLoadScenario'), bodyLimit: SCENARIO_BODY_LIMIT }, async (request) => {
-    const { file, label } = await resolveScenario(request.body)
-    const data = app.tenants.scenarioData(file, label)
+    const { file, label, dataset } = await resolveScenario(request.body)
+    const data = app.tenants.scenarioData(file, label, dataset)
     request.tenant.loadScenario(data)
     scheduler.plan(request.tenant)
     return ok('Scenario loaded', tenantView(request.tenant))

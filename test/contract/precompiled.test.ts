@@ -8,8 +8,8 @@ import { createApp, type AppOptions } from '../../src/app.js'
 import { PrecompiledSchemas, SchemaRecorder } from '../../src/openapi/precompiled.js'
 import { defaultFixtures, TEST_CLOCK_START } from '../support/server.js'
 
-const CUSTOMER = '68c82ad400000000002a0003'
-const ACCOUNT = '68c82a9a00000000002a0004'
+const CUSTOMER = '65e0fb087fcd5c0200000000'
+const ACCOUNT = '65e0fafe7fcd5c0300000000'
 
 /** Requests of every kind of schema: bodies and queries valid and not, answers of several statuses. */
 const REQUESTS: Array<{ method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown }> = [
