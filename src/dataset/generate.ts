@@ -248,7 +248,9 @@ export class FixtureGenerator {
     const index = parseInt(id.slice(16), 16)
     const count = kind === 'customer' ? this.customers : this.balances
     if (index >= count) return -1
-    const made = kind === 'customer' ? this.customer(index)._id : kind === 'account' ? this.account(index)._id : this.id(KIND.balance, index, this.createdMs(index))
+    const made = kind === 'customer'
+      ? this.id(KIND.customer, index, this.linking(index).linkedMs)
+      : kind === 'account' ? this.accountId(index, this.createdMs(index)) : this.id(KIND.balance, index, this.createdMs(index))
     return made === id ? index : -1
   }
 
