@@ -4,8 +4,8 @@
  * promises; run `npm run scenarios` after changing the generator and commit the result.
  */
 import { writeFile } from 'node:fs/promises'
-import { generateFixture, serializeFixture } from '../src/fixtures/generate.js'
-import type { AccountBehaviourFixture, FixtureFile } from '../src/fixtures/types.js'
+import { generateFixture, serializeFixture } from '../src/dataset/generate.js'
+import type { AccountBehaviourFixture, FixtureFile } from '../src/core/fixture.js'
 
 /** Four ordinary customers (the generator's first two are pinned to 25 and 12 accounts). */
 function slice (seed: number): FixtureFile {
@@ -41,13 +41,13 @@ const scenarios: Record<string, FixtureFile> = {
     ? { policy: { kind: 'polls', polls: 3 } }
     : { policy: { kind: 'delay', after: i % 3 === 0 ? '10m' : '2m' } }),
   // The first account's bank times out, the second's answers an error, the rest work for contrast.
-  'failing-banks': withBehaviour(slice(103), (i) => i === 0
+  'failing-banks': withBehaviour(slice(114), (i) => i === 0
     ? { policy: { kind: 'immediate' }, outcome: { kind: 'timeout' } }
     : i === 1
       ? { policy: { kind: 'immediate' }, outcome: { kind: 'bank_error', message: 'The bank is unavailable at the moment' } }
       : { policy: { kind: 'immediate' } }),
   'no-available-balance': (() => {
-    const file = slice(104)
+    const file = slice(115)
     return {
       ...file,
       balances: file.balances.map(({ available_balance: _none, periodic, ...balance }) => ({

@@ -2,12 +2,13 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import type { ClockMode } from './core/clock.js'
-import { Dataset } from './core/dataset.js'
+import type { Dataset } from './core/dataset.js'
 import { DomainError } from './core/errors.js'
 import type { RecordPolicy } from './core/records.js'
 import type { Tenant } from './core/tenant.js'
 import { Tenants } from './core/tenants.js'
-import type { FixtureFile } from './fixtures/types.js'
+import type { FixtureFile } from './core/fixture.js'
+import { JsonDataset } from './dataset/json.js'
 import { tokenOf } from './http/auth.js'
 import { installDocs } from './http/docs.js'
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/errors.js'
@@ -231,12 +232,12 @@ function answerAsExpress (app: FastifyInstance): void {
 }
 
 async function resolveDataset (fixtures: AppOptions['fixtures']): Promise<Dataset> {
-  if (fixtures instanceof Dataset) return fixtures
-  return new Dataset(fixtures ?? loadBundledFixtures())
+  if (fixtures !== undefined && !('banks' in fixtures)) return fixtures
+  return new JsonDataset(fixtures ?? loadBundledFixtures())
 }
 
 /**
- * fixtures/default.json (DEFAULT_FIXTURE_PATH), named here rather than imported: fixtures/load.ts
+ * fixtures/default.json (DEFAULT_FIXTURE_PATH), named here rather than imported: dataset/load.ts
  * loads Ajv, ~40 ms of a cold start that no longer needs it. Both src/app.ts and dist/app.js sit one
  * level below the package root.
  */
@@ -245,7 +246,7 @@ const BUNDLED_FIXTURES = new URL('../fixtures/default.json', import.meta.url)
 /**
  * The committed fixtures/default.json, read without loadFixtureFile's schema check: compiling the
  * fixture schema cost ~65 ms of every cold start, and the suite checks this very file against it
- * (test/fixtures/load.test.ts). The Dataset still refuses a dangling reference. A file named with
+ * (test/dataset/load.test.ts). The Dataset still refuses a dangling reference. A file named with
  * --fixtures, even this one, is always fully checked.
  */
 function loadBundledFixtures (): FixtureFile {

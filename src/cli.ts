@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { parseArgs } from 'node:util'
-import type { GenerateOptions } from './fixtures/generate.js'
+import type { GenerateOptions } from './dataset/generate.js'
 import { DEFAULT_RECORD_DELAY_MS, REALISTIC_RECORD_DELAY_MS } from './app.js'
 import { parseDuration } from './core/duration.js'
 import { loggerFor, LOG_LEVELS, type LogLevel } from './logging.js'
@@ -17,8 +17,8 @@ const DEFAULT_PORT = 3900
  * faker took ~130 ms of every server start, which never uses it. Likewise the fixture loader, and
  * Ajv under it (~40 ms), only for a file named with --fixtures (the bundled one is read by createApp).
  */
-const loadGenerator = async () => await import('./fixtures/generate.js')
-const loadFixtureLoader = async () => await import('./fixtures/load.js')
+const loadGenerator = async () => await import('./dataset/generate.js')
+const loadFixtureLoader = async () => await import('./dataset/load.js')
 
 const helpText = (defaults: Readonly<GenerateOptions>) => `okra-emulator: a local emulator of Okra's Balance API
 
@@ -29,7 +29,7 @@ Usage:
 Server options:
   --port N            port to listen on (default ${DEFAULT_PORT}, or $PORT; 0 picks a free port)
   --host H            address to listen on (default 127.0.0.1)
-  --fixtures PATH     fixture file to load (default: the bundled fixtures/default.json)
+  --fixtures PATH     fixture file or generator spec to load (default: the bundled fixtures/default.json)
   --tokens a,b        accept only these bearer tokens (or $OKRA_EMULATOR_TOKENS); default: any
   --clock MODE        running (default: follows real time) or frozen (still until advanced)
   --clock-start ISO   the instant the emulator clock starts at (default: now)
@@ -85,7 +85,7 @@ async function generate (args: string[]): Promise<void> {
       help: { type: 'boolean', short: 'h' },
     },
   })
-  const { DEFAULT_GENERATE_OPTIONS: defaults, generateFixture, serializeFixtureChunks } = await loadGenerator()
+  const { DEFAULT_GENERATE_OPTIONS: defaults, generateFixtureChunks } = await loadGenerator()
   if (values.help === true) { process.stdout.write(helpText(defaults)); return }
   const range = values.accounts === undefined ? undefined : /^(\d+)-(\d+)$/.exec(values.accounts)
   if (values.accounts !== undefined && (range == null || Number(range[1]) > Number(range[2]))) {
@@ -94,16 +94,14 @@ async function generate (args: string[]): Promise<void> {
   const referenceDate = values['reference-date'] ?? defaults.referenceDate
   if (Number.isNaN(Date.parse(referenceDate))) throw new UsageError(`--reference-date must be an ISO date, got "${referenceDate}"`)
   if (values.customers !== undefined && values.balances !== undefined) throw new UsageError('--customers and --balances both set the size; give one')
-  const file = generateFixture({
+  const chunks = Readable.from(generateFixtureChunks({
     seed: wholeNumber(values.seed, '--seed', defaults.seed),
     customers: wholeNumber(values.customers, '--customers', defaults.customers),
     ...(values.balances === undefined ? {} : { balances: wholeNumber(values.balances, '--balances', 0) }),
     accountsPerCustomer: range == null ? defaults.accountsPerCustomer : { min: Number(range[1]), max: Number(range[2]) },
     periodicLength: wholeNumber(values.periodic, '--periodic', defaults.periodicLength),
     referenceDate: new Date(referenceDate).toISOString(),
-  })
-  // Streamed: a million balances is more JSON than one string can hold.
-  const chunks = Readable.from(serializeFixtureChunks(file))
+  }))
   if (values.out === undefined) await pipeline(chunks, process.stdout, { end: false })
   else {
     const out = values.out
@@ -155,7 +153,7 @@ async function serve (args: string[]): Promise<void> {
   if (clockStart !== undefined && Number.isNaN(Date.parse(clockStart))) throw new UsageError(`--clock-start must be an ISO date, got "${clockStart}"`)
 
   // Without --fixtures the app reads its bundled default itself (createApp).
-  const fixtures = values.fixtures === undefined ? undefined : await (await loadFixtureLoader()).loadFixtureFile(values.fixtures)
+  const fixtures = values.fixtures === undefined ? undefined : await (await loadFixtureLoader()).loadDataset(values.fixtures)
   const emulator = await startEmulator({
     ...(fixtures === undefined ? {} : { fixtures }),
     port,

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import type { JournalFilter } from './core/journal.js'
-import type { FixtureFile } from './fixtures/types.js'
+import type { FixtureFile } from './core/fixture.js'
 import type {
   Answer, ClockView, Duration, Failure, FaultAction, FaultMatch, FaultRule, FaultRuleBody, JournalEntry, Policy, RecordSummary,
   TenantView, WebhookDelivery, WebhookSettings,

@@ -6,9 +6,11 @@ export {
   type FaultInput, type FaultMatch, type FaultRule, type Health, type JournalEntry, type JournalFilter, type JournalPage,
   type RecordSummary, type TenantView,
 } from './client.js'
-export { Dataset } from './core/dataset.js'
-export { generateFixture, serializeFixture, DEFAULT_GENERATE_OPTIONS, type GenerateOptions } from './fixtures/generate.js'
-export { loadFixtureFile, validateFixture, FixtureError, DEFAULT_FIXTURE_PATH } from './fixtures/load.js'
-export { scenarioNames } from './fixtures/scenarios.js'
+export type { Dataset } from './core/dataset.js'
+export { JsonDataset } from './dataset/json.js'
+export { SpecDataset } from './dataset/spec.js'
+export { generateFixture, serializeFixture, DEFAULT_GENERATE_OPTIONS, type GenerateOptions } from './dataset/generate.js'
+export { loadDataset, loadFixtureFile, validateFixture, FixtureError, DEFAULT_FIXTURE_PATH } from './dataset/load.js'
+export { scenarioNames } from './dataset/scenarios.js'
 export { StoreError } from './persistence/errors.js'
-export type { FixtureFile } from './fixtures/types.js'
+export type { FixtureFile } from './core/fixture.js'

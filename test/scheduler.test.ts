@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { Dataset } from '../src/core/dataset.js'
+import { JsonDataset } from '../src/dataset/json.js'
 import type { ClockMode } from '../src/core/clock.js'
 import type { Tenant } from '../src/core/tenant.js'
 import { Tenants } from '../src/core/tenants.js'
-import type { FixtureFile } from '../src/fixtures/types.js'
+import type { FixtureFile } from '../src/core/fixture.js'
 import { Scheduler } from '../src/scheduler.js'
 
 const START = Date.parse('2026-11-02T09:00:00.000Z')
@@ -18,7 +18,7 @@ afterEach(() => { vi.useRealTimers() })
 
 /** A scheduler over one tenant whose clock follows the fake real time; `runDue` stands in for the webhook dispatcher. */
 function schedulerOver (mode: ClockMode, runDue: (tenant: Tenant) => Promise<void> = async () => {}) {
-  const tenant = new Tenants(new Dataset(fixture), {
+  const tenant = new Tenants(new JsonDataset(fixture), {
     clock: { mode, startMs: START }, policy: { kind: 'delay', ms: 3000 }, webhook: { url: null, token: null },
   }, () => Date.now(), () => {}, new Uint8Array(5)).get('t')
   const saved: number[] = []

@@ -1,6 +1,6 @@
-import { createReadStream } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import { FixtureGenerator, type GenerateOptions } from '../../src/dataset/generate.js'
 import { CLI } from './processes.js'
 
 /** The default fixtures of the build being measured (dist/cli.js loads ../fixtures/default.json). */
@@ -45,35 +45,18 @@ export async function defaultIds (): Promise<DefaultIds> {
 }
 
 /**
- * The first `count` customer and account ids of a generated fixture file, read as a stream: a
- * million-balance file is over a gigabyte, too big to parse, but customers come before accounts near
- * its start. The first two customers are skipped: the generator pins them to 25 and 12 accounts, and
- * the look-ups should be typical ones, comparable between file sizes.
+ * Ids of a generator spec's data, `count` of each kind, spread over the whole range: customers from
+ * the third on (the first two are pinned to 25 and 12 accounts, and the look-ups should be typical
+ * ones, comparable between sizes), and each picked customer's first balance.
  */
-export async function scanIds (path: string, count: number): Promise<{ customers: string[], accounts: string[] }> {
+export function specIds (options: GenerateOptions, count: number): { customers: string[], balances: string[] } {
+  const generator = new FixtureGenerator(options)
   const customers: string[] = []
-  const accounts: string[] = []
-  let section = ''
-  // A section opening or an id, whatever the file's indentation; each is under 64 characters.
-  const token = /"(customers|accounts|balances)"\s*:\s*\[|"_id"\s*:\s*"([0-9a-f]{24})"/g
-  let buffer = ''
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })
-  try {
-    for await (const chunk of stream) {
-      buffer += chunk as string
-      let end = 0
-      for (const match of buffer.matchAll(token)) {
-        end = (match.index) + match[0].length
-        if (match[1] !== undefined) section = match[1]
-        else if (section === 'customers' && customers.length < count + 2) customers.push(match[2] as string)
-        else if (section === 'accounts') accounts.push(match[2] as string)
-      }
-      if (section === 'balances' || accounts.length >= count) break
-      // Keep only what could be the start of a token cut by the chunk's end.
-      buffer = buffer.slice(Math.max(end, buffer.length - 64))
-    }
-  } finally {
-    stream.destroy()
+  const balances: string[] = []
+  const spread = Math.max(1, Math.floor((generator.customers - 2) / count))
+  for (let c = 2; c < generator.customers && customers.length < count; c += spread) {
+    customers.push(generator.customer(c)._id)
+    balances.push(generator.balance(generator.customerStart[c] as number)._id)
   }
-  return { customers: customers.slice(2, count + 2), accounts: accounts.slice(0, count) }
+  return { customers, balances }
 }

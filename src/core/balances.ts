@@ -1,5 +1,5 @@
-import type { CustomerFixture, PeriodicHistory } from '../fixtures/types.js'
-import type { AccountView, AmountType, Dataset } from './dataset.js'
+import type { AccountEntry, AccountView, AmountType, Dataset } from './dataset.js'
+import type { BalanceFixture, CustomerFixture, PeriodicHistory } from './fixture.js'
 import { DomainError, invalidField } from './errors.js'
 import { paginate, type Page, type PageRequest } from './pagination.js'
 
@@ -52,8 +52,7 @@ const COMPLETED = Object.freeze({ running: false, completed: true })
 
 /**
  * Read-only look-ups over the shared Dataset seen through one tenant's overlays. Each look-up
- * costs O(page) through an index, except getByType: its index of the fixture's amounts gives the
- * count at once, and its page costs the smaller of sorting the matches and walking to the page.
+ * costs O(page) through the Dataset's indexes, except getByType, which scans every balance's amount.
  */
 export class BalanceReader {
   private readonly dataset: Dataset
@@ -69,91 +68,62 @@ export class BalanceReader {
   }
 
   byCustomer (customer: string, page: PageRequest, includePeriodic: boolean): Page<BalanceView> {
-    return this.viewPage(this.dataset.customerBalanceRows(customer), page, includePeriodic)
+    return this.viewPage(this.dataset.positionsOfCustomer(customer), page, includePeriodic)
   }
 
   byAccount (account: string, page: PageRequest, includePeriodic: boolean): Page<BalanceView> {
-    const row = this.dataset.accountBalanceRow(account)
-    return this.viewPage(row === -1 ? [] : [row], page, includePeriodic)
+    const balance = this.dataset.accountBalance(account)
+    return this.viewPage(balance === undefined ? [] : [balance], page, includePeriodic)
   }
 
   byId (id: string, includePeriodic: boolean): BalanceView {
-    const row = this.dataset.balanceRow(id)
-    if (row === -1) throw new DomainError('OKRA_EMU_BALANCE_NOT_FOUND', `No balance found with id "${id}"`)
-    return this.view(row, includePeriodic)
+    const balance = this.dataset.balance(id)
+    if (balance === undefined) throw new DomainError('OKRA_EMU_BALANCE_NOT_FOUND', `No balance found with id "${id}"`)
+    return this.view(balance, includePeriodic)
   }
 
   all (page: PageRequest, includePeriodic: boolean): Page<BalanceView> {
-    return this.viewPage(this.dataset.order, page, includePeriodic)
+    return this.rangePage(0, this.dataset.stats.balances, page, includePeriodic)
   }
 
   byDate (range: DayRange, page: PageRequest, includePeriodic: boolean): Page<BalanceView> {
     const [start, end] = this.dataset.createdBetween(range.fromMs, range.toMs)
-    return this.viewPage(this.dataset.order.subarray(start, end), page, includePeriodic)
+    return this.rangePage(start, end, page, includePeriodic)
   }
 
   byCustomerDate (customer: string, range: DayRange, page: PageRequest, includePeriodic: boolean): Page<BalanceView> {
-    const created = this.dataset.tables.balances.created.ms
-    const inRange = this.dataset.customerBalanceRows(customer).filter((row) => {
-      const t = created[row] as number
+    const inRange = this.dataset.positionsOfCustomer(customer).filter((position) => {
+      const t = this.dataset.createdMsAt(position)
       return t >= range.fromMs && t < range.toMs
     })
     return this.viewPage(inRange, page, includePeriodic)
   }
 
   /**
-   * Balances whose current `type` amount is at least `threshold`, in the stable order. The count
-   * comes from the fixture's amount index, corrected by this tenant's refreshed balances. The page
-   * is then found the cheaper way: reading the matches out of the index and sorting them by
-   * position when they are few, or walking the stable order until the page is full when they are
-   * many (and so come soon).
+   * Balances whose current `type` amount is at least `threshold`, in the stable order: one pass
+   * over every balance's amount, this tenant's refreshed ones read from their overlays.
    */
   byType (type: BalanceType, threshold: number, page: PageRequest, includePeriodic: boolean): Page<BalanceView> {
     const { dataset } = this
     // NaN matches nothing, as a comparison with it is always false.
-    const fromIndex = Number.isNaN(threshold) ? new Int32Array(0) : dataset.rowsWithAmountFrom(type, threshold)
     const matches = (amount: number | undefined): boolean => amount !== undefined && amount >= threshold
-    // Refreshed balances whose match differs from their fixture's: a handful per tenant.
-    const changed = new Map<number, boolean>()
+    const refreshed = new Map<number, boolean>()
     for (const [id, overlay] of this.overlays) {
-      const row = dataset.balanceRow(id)
-      const now = matches(overlay[type])
-      if (row !== -1 && now !== matches(this.fixtureAmount(row, type))) changed.set(row, now)
+      const position = dataset.positionOf(id)
+      if (position !== -1) refreshed.set(position, matches(overlay[type]))
     }
-    let total = fromIndex.length
-    for (const now of changed.values()) total += now ? 1 : -1
-    const { pagination, offset } = paginate(total, page)
-    const wanted = Math.min(total, offset + page.limit)
-    const positions: number[] = []
-    if (total * Math.log2(total + 2) <= wanted * (dataset.size / Math.max(total, 1))) {
-      for (const row of fromIndex) if (changed.get(row) !== false) positions.push(dataset.positionOf[row] as number)
-      for (const [row, now] of changed) if (now) positions.push(dataset.positionOf[row] as number)
-      positions.sort((x, y) => x - y).splice(wanted)
-      positions.splice(0, offset)
-    } else {
-      for (let position = 0, seen = 0; position < dataset.size && seen < wanted; position++) {
-        const row = dataset.order[position] as number
-        if (changed.get(row) ?? matches(this.fixtureAmount(row, type))) {
-          if (seen >= offset) positions.push(position)
-          seen++
-        }
-      }
+    const found: number[] = []
+    const size = dataset.stats.balances
+    for (let position = 0; position < size; position++) {
+      if (refreshed.get(position) ?? matches(dataset.amountAt(position, type))) found.push(position)
     }
-    return { pagination, items: positions.map((position) => this.view(dataset.order[position] as number, includePeriodic)) }
+    return this.viewPage(found, page, includePeriodic)
   }
 
-  /** A fixture balance's amount of `type` before any refresh; undefined where the bank reports none. */
-  private fixtureAmount (row: number, type: BalanceType): number | undefined {
-    const { balances } = this.dataset.tables
-    const amount = (type === 'ledger_balance' ? balances.ledger : balances.available)[row] as number
-    return Number.isNaN(amount) ? undefined : amount
-  }
-
-  view (row: number, includePeriodic: boolean): BalanceView {
+  view (balanceOrPosition: BalanceFixture | number, includePeriodic: boolean): BalanceView {
     const { dataset } = this
-    const { tables } = dataset
-    const balance = tables.balance(row, false)
-    const account = dataset.accountEntry(tables.accountOfBalance[row] as number)
+    const balance = typeof balanceOrPosition === 'number' ? dataset.balanceAt(balanceOrPosition) : balanceOrPosition
+    const account = dataset.account(balance.account) as AccountEntry
     const overlay = this.overlays.get(balance._id)
     const current = overlay ?? balance
     const record: RecordRef[] = balance.record.map((_id) => ({ _id, status: { process: COMPLETED } }))
@@ -177,17 +147,22 @@ export class BalanceReader {
     }
     // Absent, not null, when the bank reports none (okra-api.md §5.3).
     if (current.available_balance !== undefined) view.available_balance = current.available_balance
-    if (includePeriodic) {
-      const periodic = tables.periodic(row)
-      view.periodic = overlay === undefined ? periodic : joinHistory(periodic, overlay.periodic)
-    }
+    if (includePeriodic) view.periodic = overlay === undefined ? balance.periodic : joinHistory(balance.periodic, overlay.periodic)
     return view
   }
 
-  /** One page of views over balance rows in order; only the page's rows are built. */
-  private viewPage (rows: ArrayLike<number> & { slice (start: number, end: number): ArrayLike<number> }, request: PageRequest, includePeriodic: boolean): Page<BalanceView> {
-    const { pagination, offset } = paginate(rows.length, request)
-    return { pagination, items: Array.from(rows.slice(offset, offset + request.limit), (row) => this.view(row, includePeriodic)) }
+  /** One page of views over balances (or their positions) in order; only the page's are built. */
+  private viewPage (items: ReadonlyArray<BalanceFixture | number>, request: PageRequest, includePeriodic: boolean): Page<BalanceView> {
+    const { pagination, offset } = paginate(items.length, request)
+    return { pagination, items: items.slice(offset, offset + request.limit).map((item) => this.view(item, includePeriodic)) }
+  }
+
+  /** One page of the positions [start, end). */
+  private rangePage (start: number, end: number, request: PageRequest, includePeriodic: boolean): Page<BalanceView> {
+    const { pagination, offset } = paginate(end - start, request)
+    const items: BalanceView[] = []
+    for (let position = start + offset; position < Math.min(end, start + offset + request.limit); position++) items.push(this.view(position, includePeriodic))
+    return { pagination, items }
   }
 }
 

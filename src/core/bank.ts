@@ -70,7 +70,7 @@ export class BankScripts {
     let events = this.cache.get(accountId)
     if (events === undefined) {
       const resolved: BankEvent[] = []
-      for (const step of this.dataset.accounts.get(accountId)?.behaviour.bank ?? []) {
+      for (const step of this.dataset.account(accountId)?.behaviour.bank ?? []) {
         const at = this.startMs + parseDuration(step.after, 'after')
         insertEvent(resolved, 'posting' in step ? { at, posting: step.posting } : { at, ...step })
       }

@@ -1,4 +1,4 @@
-import type { BalanceFixture, PeriodicEntry } from '../fixtures/types.js'
+import type { BalanceFixture, PeriodicEntry } from './fixture.js'
 import type { BalanceOverlay } from './balances.js'
 import type { Amounts } from './bank.js'
 

@@ -1,4 +1,4 @@
-import type { BalanceFixture, FixtureFile } from '../fixtures/types.js'
+import type { BalanceFixture, FixtureFile } from './fixture.js'
 import { BalanceReader, type BalanceOverlay } from './balances.js'
 import { BankLedger, outOfRange, sameAmounts, type Amounts, type BankEvent, type BankScripts } from './bank.js'
 import { VirtualClock, type ClockMode } from './clock.js'
@@ -288,13 +288,13 @@ export class Tenant {
   }
 
   /** The account a balance belongs to, for whoever names a balance by id. */
-  accountOfBalance (balanceId: string): string | undefined { return this.dataset.balanceById.get(balanceId)?.account }
-  customerOf (accountId: string): string | undefined { return this.dataset.accounts.get(accountId)?.customer._id }
+  accountOfBalance (balanceId: string): string | undefined { return this.dataset.balance(balanceId)?.account }
+  customerOf (accountId: string): string | undefined { return this.dataset.account(accountId)?.customer._id }
 
   /** An account's fixture entry and its balance, or OKRA_EMU_ACCOUNT_NOT_FOUND. */
   private accountOf (accountId: string) {
-    const account = this.dataset.accounts.get(accountId)
-    const balance = this.dataset.balancesByAccount.get(accountId)?.[0]
+    const account = this.dataset.account(accountId)
+    const balance = this.dataset.accountBalance(accountId)
     if (account === undefined || balance === undefined) {
       throw new DomainError('OKRA_EMU_ACCOUNT_NOT_FOUND', `No account found with id "${accountId}"`)
     }
@@ -308,7 +308,7 @@ export class Tenant {
 
   /** What a record found at the bank at `atMs`; a refresh also stores it as Okra's balance. */
   private fetch (record: EmulatedRecord, atMs: number): RecordResult {
-    const balance = this.dataset.balanceById.get(record.balance) as BalanceFixture
+    const balance = this.dataset.balance(record.balance) as BalanceFixture
     const live = this.bank.balanceAt(record.account, balance, atMs)
     const changed = !sameAmounts(live, this.overlays.of(balance))
     const at = new Date(atMs).toISOString()
@@ -319,7 +319,7 @@ export class Tenant {
 
   /** The webhook event of a settled record, with the context Okra puts in it. */
   eventOf (record: EmulatedRecord) {
-    const account = this.dataset.accounts.get(record.account)
+    const account = this.dataset.account(record.account)
     return eventFor(record, { env: this.dataset.env, owner: this.dataset.owner, customerId: account?.customer._id ?? '', bankId: account?.fixture.bank ?? '' })
   }
 }

@@ -1,6 +1,6 @@
-import type { FixtureFile } from '../fixtures/types.js'
+import type { FixtureFile } from './fixture.js'
 import { BankScripts } from './bank.js'
-import { Dataset } from './dataset.js'
+import type { Dataset } from './dataset.js'
 import { Tenant, type SettledListener, type TenantContext, type TenantData, type TenantDefaults } from './tenant.js'
 
 /** Every tenant, by bearer token; the fixtures they read are shared by all. */
@@ -25,8 +25,7 @@ export class Tenants {
   }
 
   /** Fixtures of a scenario, ready for a tenant to load; the bank scripts count from the same clock start. */
-  scenarioData (scenario: FixtureFile, label: string): TenantData {
-    const dataset = new Dataset(scenario)
+  scenarioData (scenario: FixtureFile, label: string, dataset: Dataset): TenantData {
     return { dataset, scripts: new BankScripts(dataset, this.context.defaults.clock.startMs), scenario, label }
   }
 

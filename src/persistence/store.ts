@@ -4,8 +4,8 @@ import { JSONFile } from 'lowdb/node'
 import type { Dataset } from '../core/dataset.js'
 import type { Tenant, TenantData, TenantState } from '../core/tenant.js'
 import type { Tenants } from '../core/tenants.js'
-import { resolveScenario } from '../fixtures/scenarios.js'
-import type { FixtureFile } from '../fixtures/types.js'
+import { resolveScenario } from '../dataset/scenarios.js'
+import type { FixtureFile } from '../core/fixture.js'
 import { StoreError } from './errors.js'
 
 export const DB_FORMAT = 'okra-emulator/db'
@@ -86,8 +86,8 @@ export class TenantStore {
 
   private async dataOf (tenants: Tenants, stored: StoredTenant): Promise<TenantData | null> {
     if (stored.scenario === null) return null
-    const { file, label } = await resolveScenario('name' in stored.scenario ? stored.scenario : stored.scenario.fixture)
-    return tenants.scenarioData(file, label)
+    const { file, label, dataset } = await resolveScenario('name' in stored.scenario ? stored.scenario : stored.scenario.fixture)
+    return tenants.scenarioData(file, label, dataset)
   }
 }
 

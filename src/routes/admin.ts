@@ -7,7 +7,7 @@ import type { JournalFilter } from '../core/journal.js'
 import type { EmulatedRecord, RecordPolicy } from '../core/records.js'
 import { policyFromFixture, type Tenant } from '../core/tenant.js'
 import type { WebhookDelivery as CoreDelivery } from '../core/webhooks.js'
-import { resolveScenario } from '../fixtures/scenarios.js'
+import { resolveScenario } from '../dataset/scenarios.js'
 import type { OpenApiDocument } from '../openapi/load.js'
 import { routeSchema } from '../openapi/schemas.js'
 import type { Scheduler } from '../scheduler.js'
@@ -90,8 +90,8 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, schedul
     return ok('Snapshot restored', tenantView(request.tenant))
   })
   app.post('/scenario', { ...schema('adminLoadScenario'), bodyLimit: SCENARIO_BODY_LIMIT }, async (request) => {
-    const { file, label } = await resolveScenario(request.body)
-    const data = app.tenants.scenarioData(file, label)
+    const { file, label, dataset } = await resolveScenario(request.body)
+    const data = app.tenants.scenarioData(file, label, dataset)
     request.tenant.loadScenario(data)
     scheduler.plan(request.tenant)
     return ok('Scenario loaded', tenantView(request.tenant))

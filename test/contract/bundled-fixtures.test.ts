@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app.js'
-import { Dataset } from '../../src/core/dataset.js'
-import { DEFAULT_FIXTURE_PATH, loadFixtureFile } from '../../src/fixtures/load.js'
+import { DEFAULT_FIXTURE_PATH, checkFixture, loadFixtureFile } from '../../src/dataset/load.js'
 
 describe('the app without fixtures given', () => {
   // createApp names the bundled file itself and skips the schema check (app.ts): this pins both.
@@ -9,9 +8,9 @@ describe('the app without fixtures given', () => {
     const app = await createApp()
     try {
       const file = await loadFixtureFile(DEFAULT_FIXTURE_PATH)
-      const validated = new Dataset(file)
+      const validated = checkFixture(file, DEFAULT_FIXTURE_PATH).dataset
       expect(app.dataset.stats).toStrictEqual(validated.stats)
-      for (const { _id } of file.balances) expect(app.dataset.balanceById.get(_id)).toStrictEqual(validated.balanceById.get(_id))
+      for (const { _id } of file.balances) expect(app.dataset.balance(_id)).toStrictEqual(validated.balance(_id))
     } finally {
       await app.close()
     }

@@ -15,7 +15,7 @@ describe('the README', () => {
 
   it('createApp answers inject() as the README shows', async () => {
     const app = await createApp({ clock: { mode: 'frozen' } })
-    const answer = await app.inject({ method: 'POST', url: '/v2/balance/getByCustomer', headers: { authorization: 'Bearer t' }, payload: { customer: '68c82ad400000000002a0003' } })
+    const answer = await app.inject({ method: 'POST', url: '/v2/balance/getByCustomer', headers: { authorization: 'Bearer t' }, payload: { customer: '65e0fb087fcd5c0200000000' } })
     await app.close()
     expect(answer.statusCode).toBe(200)
     expect(answer.json().data.pagination.totalDocs).toBe(25)

@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest'
 import type { RecordOutcome } from '../../src/core/records.js'
-import type { BankFixture, CustomerFixture, PeriodicHistory, RecordPolicyFixture } from '../../src/fixtures/types.js'
+import type { BankFixture, CustomerFixture, PeriodicHistory, RecordPolicyFixture } from '../../src/core/fixture.js'
 import type { Answer, Bank, Body, Customer, Failure, Periodic, Policy } from '../../src/wire/index.js'
 
 // Checked by `tsc --noEmit` (npm test): these fail to compile, not at run time.

@@ -1,13 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { BalanceReader, type BalanceOverlay } from '../../src/core/balances.js'
-import { Dataset } from '../../src/core/dataset.js'
-import { DEFAULT_GENERATE_OPTIONS, generateFixture } from '../../src/fixtures/generate.js'
-import { loadFixtureFile } from '../../src/fixtures/load.js'
-import type { BalanceFixture, FixtureFile } from '../../src/fixtures/types.js'
-import { validFixture } from '../fixtures/cases.js'
+import type { BalanceFixture, FixtureFile } from '../../src/core/fixture.js'
+import { DEFAULT_GENERATE_OPTIONS, generateFixture } from '../../src/dataset/generate.js'
+import { JsonDataset } from '../../src/dataset/json.js'
+import { validFixture } from '../dataset/cases.js'
 
 const UNKNOWN = 'aaaaaaaaaaaaaaaaaaaaaaaa'
 
@@ -33,48 +29,50 @@ function expectedOrder (file: FixtureFile): BalanceFixture[] {
 }
 
 const file = fixture()
-const dataset = new Dataset(structuredClone(file))
+const dataset = new JsonDataset(structuredClone(file))
 
-describe('Dataset', () => {
-  it('counts what it holds, and what each index holds', () => {
+describe('JsonDataset', () => {
+  it('counts what it holds', () => {
     expect(dataset.stats).toEqual({ customers: file.customers.length, accounts: file.accounts.length, balances: file.balances.length })
-    const customerOf = new Map(file.accounts.map(account => [account._id, account.customer]))
-    expect(dataset.balancesByCustomer.size).toBe(new Set(file.balances.map(balance => customerOf.get(balance.account))).size)
-    expect(dataset.balancesByAccount.size).toBe(file.balances.length)
-    expect(dataset.balanceById.size).toBe(file.balances.length)
-    expect(dataset.accounts.size).toBe(file.accounts.length)
   })
 
   it('orders balances by created_at as an instant, then _id', () => {
-    const order = Array.from(dataset.order, row => dataset.tables.balanceId(row))
-    expect(order).toEqual(expectedOrder(file).map(balance => balance._id))
-    expect(Array.from(dataset.createdAtMs)).toEqual(expectedOrder(file).map(balance => Date.parse(balance.created_at)))
+    const positions = Array.from({ length: file.balances.length }, (_, position) => position)
+    expect(positions.map(position => dataset.balanceAt(position)._id)).toEqual(expectedOrder(file).map(balance => balance._id))
+    expect(positions.map(position => dataset.createdMsAt(position))).toEqual(expectedOrder(file).map(balance => Date.parse(balance.created_at)))
+    expect(positions.map(position => dataset.positionOf(dataset.balanceAt(position)._id))).toEqual(positions)
   })
 
   it('answers every balance by id exactly as the file has it, dates as written', () => {
-    for (const balance of file.balances) expect(dataset.balanceById.get(balance._id)).toStrictEqual(balance)
+    for (const balance of file.balances) expect(dataset.balance(balance._id)).toStrictEqual(balance)
     const offset = file.balances.find(balance => balance.created_at.endsWith('+01:00')) as BalanceFixture
-    expect(dataset.balanceById.get(offset._id)?.created_at).toBe('2026-09-01T11:00:00+01:00')
+    expect(dataset.balance(offset._id)?.created_at).toBe('2026-09-01T11:00:00+01:00')
   })
 
   it('answers each account\'s one balance, and nothing for an account without one', () => {
-    for (const balance of file.balances) expect(dataset.balancesByAccount.get(balance.account)).toStrictEqual([balance])
-    expect(dataset.balancesByAccount.get('bbbbbbbbbbbbbbbbbbbbbbbb')).toBeUndefined()
-    expect(dataset.accounts.get('bbbbbbbbbbbbbbbbbbbbbbbb')?.fixture.nuban).toBe('0690000099')
+    for (const balance of file.balances) expect(dataset.accountBalance(balance.account)).toStrictEqual(balance)
+    expect(dataset.accountBalance('bbbbbbbbbbbbbbbbbbbbbbbb')).toBeUndefined()
+    expect(dataset.account('bbbbbbbbbbbbbbbbbbbbbbbb')?.fixture.nuban).toBe('0690000099')
   })
 
   it('answers each customer\'s balances in the stable order', () => {
     const customerOf = new Map(file.accounts.map(account => [account._id, account.customer]))
     for (const customer of file.customers) {
       const expected = expectedOrder(file).filter(balance => customerOf.get(balance.account) === customer._id)
-      expect(dataset.balancesByCustomer.get(customer._id)).toStrictEqual(expected.length === 0 ? undefined : expected)
-      expect(Array.from(dataset.customerBalanceRows(customer._id), row => dataset.tables.balanceId(row))).toEqual(expected.map(balance => balance._id))
+      expect(dataset.positionsOfCustomer(customer._id).map(position => dataset.balanceAt(position))).toStrictEqual(expected)
     }
+  })
+
+  it('answers each amount by position, absent where the bank reports none', () => {
+    expectedOrder(file).forEach((balance, position) => {
+      expect(dataset.amountAt(position, 'ledger_balance')).toBe(balance.ledger_balance)
+      expect(dataset.amountAt(position, 'available_balance')).toBe(balance.available_balance)
+    })
   })
 
   it('joins each account with its bank, customer and behaviour', () => {
     for (const account of file.accounts) {
-      const entry = dataset.accounts.get(account._id)
+      const entry = dataset.account(account._id)
       expect(entry?.fixture).toStrictEqual(account)
       expect(entry?.view).toStrictEqual({ _id: account._id, bank: file.banks.find(bank => bank._id === account.bank), nuban: account.nuban, name: account.name })
       expect(entry?.customer).toStrictEqual(file.customers.find(customer => customer._id === account.customer))
@@ -83,12 +81,11 @@ describe('Dataset', () => {
   })
 
   it.each([UNKNOWN, 'not-an-id', '', 'AAAAAAAAAAAAAAAAAAAAAAAA'])('finds nothing for %j', (id) => {
-    expect(dataset.balanceById.get(id)).toBeUndefined()
-    expect(dataset.balanceById.has(id)).toBe(false)
-    expect(dataset.balancesByAccount.get(id)).toBeUndefined()
-    expect(dataset.balancesByCustomer.get(id)).toBeUndefined()
-    expect(dataset.accounts.get(id)).toBeUndefined()
-    expect(dataset.customerBalanceRows(id)).toHaveLength(0)
+    expect(dataset.balance(id)).toBeUndefined()
+    expect(dataset.positionOf(id)).toBe(-1)
+    expect(dataset.accountBalance(id)).toBeUndefined()
+    expect(dataset.account(id)).toBeUndefined()
+    expect(dataset.positionsOfCustomer(id)).toHaveLength(0)
   })
 
   it('finds the positions of balances created in a time range', () => {
@@ -102,36 +99,13 @@ describe('Dataset', () => {
   it('refuses a file with a dangling reference', () => {
     const broken = structuredClone(file)
     ;(broken.balances[0] as BalanceFixture).account = UNKNOWN
-    expect(() => new Dataset(broken)).toThrow(`$.balances[0].account refers to unknown account "${UNKNOWN}"`)
-  })
-})
-
-describe('Dataset over a streamed file', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'okra-emu-dataset-'))
-  afterAll(() => rmSync(dir, { recursive: true, force: true }))
-
-  it('answers every look-up as the Dataset of the same file read whole', async () => {
-    const path = join(dir, 'fixture.json')
-    writeFileSync(path, JSON.stringify(file, null, 2))
-    const whole = new Dataset(await loadFixtureFile(path))
-    const streamed = new Dataset(await loadFixtureFile(path, { streamAbove: 0, workers: 0 }))
-    const readers = [whole, streamed].map(one => new BalanceReader(one, new Map(), { processOf: () => ({ running: false, completed: true }) }))
-    const page = { page: 1, limit: 100 }
-    const answers = (reader: BalanceReader, one: Dataset): unknown => ({
-      stats: one.stats,
-      all: reader.all(page, true),
-      customers: file.customers.map(customer => reader.byCustomer(customer._id, { page: 2, limit: 2 }, true)),
-      accounts: file.accounts.map(account => reader.byAccount(account._id, page, false)),
-      types: reader.byType('available_balance', 1000, page, false),
-      dates: reader.byDate({ fromMs: Date.parse('2024-01-01'), toMs: Date.parse('2026-01-01') }, page, true),
-    })
-    expect(answers(readers[1] as BalanceReader, streamed)).toStrictEqual(answers(readers[0] as BalanceReader, whole))
+    expect(() => new JsonDataset(broken)).toThrow(`$.balances[0].account refers to unknown account "${UNKNOWN}"`)
   })
 })
 
 describe('BalanceReader.byType', () => {
   const big = generateFixture({ ...DEFAULT_GENERATE_OPTIONS, seed: 3, customers: 250, periodicLength: 1 })
-  const data = new Dataset(structuredClone(big))
+  const data = new JsonDataset(structuredClone(big))
   const inOrder = expectedOrder(big)
   // A tenant's refreshes: some balances now match, some no longer do, one lost nothing.
   const overlays = new Map<string, BalanceOverlay>()

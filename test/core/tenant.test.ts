@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { Dataset } from '../../src/core/dataset.js'
+import { JsonDataset } from '../../src/dataset/json.js'
 import type { EmulatedRecord } from '../../src/core/records.js'
 import { nextState } from '../../src/core/records.js'
 import { TENANT_LIMITS, type Tenant } from '../../src/core/tenant.js'
 import { Tenants } from '../../src/core/tenants.js'
 import { subjectOf } from '../../src/http/subject.js'
-import type { FixtureFile } from '../../src/fixtures/types.js'
+import type { FixtureFile } from '../../src/core/fixture.js'
 
 const START = Date.parse('2026-11-02T09:00:00.000Z')
 const BYTES = new Uint8Array([1, 2, 3, 4, 5])
@@ -19,7 +19,7 @@ function tenantOver (edit: (file: FixtureFile) => void = () => {}): { tenant: Te
   const file = structuredClone(base)
   edit(file)
   const settled: EmulatedRecord[] = []
-  const tenants = new Tenants(new Dataset(file), {
+  const tenants = new Tenants(new JsonDataset(file), {
     clock: { mode: 'frozen', startMs: START },
     policy: { kind: 'delay', ms: 3000 },
     webhook: { url: null, token: null },
@@ -203,7 +203,7 @@ describe('balance_changed', () => {
 
   it('leaves other tenants untouched', () => {
     const file = structuredClone(base)
-    const tenants = new Tenants(new Dataset(file), {
+    const tenants = new Tenants(new JsonDataset(file), {
       clock: { mode: 'frozen', startMs: START }, policy: { kind: 'immediate' }, webhook: { url: null, token: null },
     }, () => 0, () => {}, BYTES)
     const a = tenants.get('a')
@@ -266,13 +266,13 @@ describe('tenant state: snapshot, restore, reset, scenario', () => {
 
   it('loads a scenario into one tenant only, and reset brings back the shared fixtures', () => {
     const file = structuredClone(base)
-    const tenants = new Tenants(new Dataset(file), { clock: { mode: 'frozen', startMs: START }, policy: { kind: 'immediate' }, webhook: { url: null, token: null } }, () => 0, () => {}, BYTES)
+    const tenants = new Tenants(new JsonDataset(file), { clock: { mode: 'frozen', startMs: START }, policy: { kind: 'immediate' }, webhook: { url: null, token: null } }, () => 0, () => {}, BYTES)
     const [a, b] = [tenants.get('a'), tenants.get('b')]
     const scenario = { ...structuredClone(base), customers: base.customers.slice(0, 1) }
     scenario.accounts = scenario.accounts.filter((x) => x.customer === scenario.customers[0]!._id)
     const kept = new Set(scenario.accounts.map((x) => x._id))
     scenario.balances = scenario.balances.filter((x) => kept.has(x.account))
-    a.loadScenario(tenants.scenarioData(scenario, 'inline'))
+    a.loadScenario(tenants.scenarioData(scenario, 'inline', new JsonDataset(scenario)))
     expect(a.dataset.stats).toStrictEqual({ customers: 1, accounts: 25, balances: 25 })
     expect(b.dataset.stats).toStrictEqual({ customers: 40, accounts: 113, balances: 113 })
     expect(a.scenario.label).toBe('inline')
@@ -381,7 +381,7 @@ describe('revision: every change moves it, a look-up never does', () => {
 
 describe('record ids', () => {
   const steps = (tenant: Tenant): string[] => [1, 2, 3].map(() => tenant.startRecord('CHECK_BALANCE', withAvailable.account, url)._id)
-  const registry = (bytes: Uint8Array) => new Tenants(new Dataset(base), {
+  const registry = (bytes: Uint8Array) => new Tenants(new JsonDataset(base), {
     clock: { mode: 'frozen', startMs: START }, policy: { kind: 'delay', ms: 3000 }, webhook: { url: null, token: null },
   }, () => 0, () => {}, bytes)
 

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { request } from 'undici'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { AdminClient } from '../../src/client.js'
-import type { FixtureFile } from '../../src/fixtures/types.js'
+import type { FixtureFile } from '../../src/core/fixture.js'
 import { cli, exited, killCliProcesses, readyUrl } from '../support/cli.js'
 
 const fixture = JSON.parse(readFileSync(new URL('../../fixtures/default.json', import.meta.url), 'utf8')) as FixtureFile

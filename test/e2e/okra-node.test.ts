@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { Balance } from 'okra-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { FixtureFile } from '../../src/fixtures/types.js'
+import type { FixtureFile } from '../../src/core/fixture.js'
 import { startTestServer, type TestServer } from '../support/server.js'
 
 const fixture = JSON.parse(readFileSync(new URL('../../fixtures/default.json', import.meta.url), 'utf8')) as FixtureFile

@@ -5,7 +5,7 @@ import { request } from 'undici'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app.js'
 import { StoreError } from '../../src/persistence/store.js'
-import type { FixtureFile } from '../../src/fixtures/types.js'
+import type { FixtureFile } from '../../src/core/fixture.js'
 import { cli, exited, killCliProcesses, readyUrl } from '../support/cli.js'
 import { defaultFixtures, startTestServer, TEST_CLOCK_START, type TestServer } from '../support/server.js'
 

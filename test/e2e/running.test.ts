@@ -6,7 +6,7 @@ import { cli, exited, killCliProcesses, readyUrl } from '../support/cli.js'
 afterEach(killCliProcesses)
 
 const headers = { authorization: 'Bearer run', 'content-type': 'application/json' }
-const customer = '68c82ad400000000002a0003'
+const customer = '65e0fb087fcd5c0200000000'
 
 describe('running the emulator', () => {
   it('finishes an in-flight request on SIGTERM, then exits 0', async () => {

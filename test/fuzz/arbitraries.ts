@@ -137,7 +137,7 @@ export function renderBody (body: BodySpec): Buffer | undefined {
     case 'text': return Buffer.from(body.text)
     case 'bytes': return Buffer.from(body.bytes)
     case 'oversize': {
-      const head = '{"customer":"68c82ad400000000002a0003","pad":"'
+      const head = '{"customer":"65e0fb087fcd5c0200000000","pad":"'
       return Buffer.from(head + 'p'.repeat(ONE_MIB - head.length - 2 + body.over) + '"}')
     }
   }

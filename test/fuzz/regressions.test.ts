@@ -5,7 +5,7 @@ import { startTestServer, type TestServer } from '../support/server.js'
 
 /** Bugs the fuzz found, each pinned by the smallest request that showed it. */
 
-const ACCOUNT = '68c82a9a00000000002a0004'
+const ACCOUNT = '65e0fafe7fcd5c0300000000'
 const JSON_TYPE = { 'content-type': 'application/json' }
 
 let server: TestServer

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { BalanceFixture, FixtureFile } from '../../src/fixtures/types.js'
+import type { BalanceFixture, FixtureFile } from '../../src/core/fixture.js'
 import { startTestServer, type TestServer } from '../support/server.js'
 
 // Expectations are computed from the raw fixture file, not through the emulator's own indexes.

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { FixtureFile } from '../../src/fixtures/types.js'
+import type { FixtureFile } from '../../src/core/fixture.js'
 import { startTestServer, type TestServer } from '../support/server.js'
 
 /** The README's recipe for each ready-made scenario, step by step. */
@@ -17,7 +17,7 @@ const poll = (record: string) => server.get(`/v2/callback?record=${record}&metho
 describe('ready-made scenarios, as the README describes them', () => {
   it('default: a customer with 25 balances over 3 pages', async () => {
     await server.admin.scenario({ name: 'default' })
-    const page = await server.post('/v2/balance/getByCustomer', { customer: '68c82ad400000000002a0003' })
+    const page = await server.post('/v2/balance/getByCustomer', { customer: '65e0fb087fcd5c0200000000' })
     expect([page.body.data.balance.length, page.body.data.pagination.totalDocs, page.body.data.pagination.totalPages]).toStrictEqual([10, 25, 3])
   })
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator } from '../../src/server.js'
 import { defaultFixtures, startTestServer, type TestServer } from '../support/server.js'
 
-const customer = '68c82ad400000000002a0003'
+const customer = '65e0fb087fcd5c0200000000'
 
 let server: TestServer
 beforeAll(async () => {

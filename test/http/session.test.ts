@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { request } from 'undici'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { AdminError } from '../../src/client.js'
-import type { FixtureFile } from '../../src/fixtures/types.js'
+import type { FixtureFile } from '../../src/core/fixture.js'
 import { TEST_CLOCK_START, startTestServer, type TestServer } from '../support/server.js'
 
 const fixture = JSON.parse(readFileSync(new URL('../../fixtures/default.json', import.meta.url), 'utf8')) as FixtureFile

@@ -16,7 +16,7 @@ function okraBalance () {
 }
 
 it('sees a new balance after a refresh completes', async () => {
-  const account = '68c82a9a00000000002a0004'
+  const account = '65e0fafe7fcd5c0300000000'
   await admin.setBalance(account, { ledger_balance: 5000, available_balance: 4200 })
   // okra-node answers the envelope's data: here the record and where to poll it.
   const started = await okraBalance().refresh({ account_id: account }) as { callback_url: string }
@@ -29,6 +29,6 @@ it('sees a new balance after a refresh completes', async () => {
 
 it('handles a bank time-out', async () => {
   await admin.addFault({ match: { route: 'balance/getByAccount' }, action: { kind: 'timeout' }, times: 1 })
-  await expect(okraBalance().get({ account_id: '68c82a9a00000000002a0004' })).rejects.toMatchObject({ http_error_code: 503 })
+  await expect(okraBalance().get({ account_id: '65e0fafe7fcd5c0300000000' })).rejects.toMatchObject({ http_error_code: 503 })
   expect((await admin.requests({ status: 503 })).count).toBe(1)
 })

@@ -1,8 +1,8 @@
-import { Dataset } from '../../src/core/dataset.js'
+import type { Dataset } from '../../src/core/dataset.js'
 import { startEmulator, type RunningEmulator, type StartOptions } from '../../src/server.js'
 import { ContractChecker } from './contract.js'
 import { request } from 'undici'
-import { loadFixtureFile, DEFAULT_FIXTURE_PATH } from '../../src/fixtures/load.js'
+import { loadDataset, DEFAULT_FIXTURE_PATH } from '../../src/dataset/load.js'
 
 /** The instant every test clock starts at unless a test says otherwise. */
 export const TEST_CLOCK_START = '2026-11-02T09:00:00.000Z'
@@ -11,7 +11,7 @@ let defaultDataset: Dataset | undefined
 
 /** The committed default fixtures, loaded once per test file. */
 export async function defaultFixtures (): Promise<Dataset> {
-  defaultDataset ??= new Dataset(await loadFixtureFile(DEFAULT_FIXTURE_PATH))
+  defaultDataset ??= await loadDataset(DEFAULT_FIXTURE_PATH)
   return defaultDataset
 }
 
