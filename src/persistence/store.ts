@@ -53,6 +53,7 @@ export class TenantStore {
   private readonly scenarioOf = new Map<string, string | null>()
   private readonly scenarioUses = new Map<string, number>()
   private readonly hashes = new WeakMap<FixtureFile, string>()
+  /** Makes each temporary file's name unique. */
   private writes = 0
   private closed = false
 
@@ -137,11 +138,6 @@ export class TenantStore {
     } finally {
       this.writing.delete(tenant)
     }
-  }
-
-  /** How many files the store has written since it opened (tenant and scenario files). */
-  get fileWrites (): number {
-    return this.writes
   }
 
   /** Lets another emulator open the database. */

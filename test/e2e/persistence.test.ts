@@ -76,6 +76,29 @@ describe('--db persistence', () => {
     }
   })
 
+  it('writes an inline scenario once for every tenant that loads it, and removes it when none does', async () => {
+    const inline = JSON.parse(readFileSync(new URL('../../fixtures/slow-banks.json', import.meta.url), 'utf8')) as FixtureFile
+    let server = await startTestServer({ db })
+    await server.admin.as('a').scenario(inline)
+    await server.admin.as('b').scenario(inline)
+    await server.admin.as('b').addPosting(inline.balances[0]!.account, 7)
+    const before = server.app.tenants.get('b').exportState()
+    await server.close()
+    expect(Object.values(filesUnder(join(db, 'scenarios'))).map((text) => JSON.parse(text))).toStrictEqual([inline])
+
+    server = await startTestServer({ db })
+    try {
+      expect([server.app.tenants.get('a').scenario.label, server.app.tenants.get('b').scenario.label]).toStrictEqual(['inline', 'inline'])
+      expect(server.app.tenants.get('b').exportState()).toStrictEqual(before)
+      await server.admin.as('a').reset()
+      expect(readdirSync(join(db, 'scenarios'))).toHaveLength(1)
+      await server.admin.as('b').reset()
+      expect(readdirSync(join(db, 'scenarios'))).toStrictEqual([])
+    } finally {
+      await server.close()
+    }
+  })
+
   it('refuses a corrupt, foreign or other-version database with a clear message and leaves it untouched', async () => {
     const dataset = await defaultFixtures()
     const manifest = join(db, 'manifest.json')
