@@ -81,7 +81,10 @@ export class TenantStore {
     await acquireLock(path)
     const store = new TenantStore(path)
     try {
-      if (manifest === null) await store.writeAtomically(join(path, MANIFEST), JSON.stringify({ format: DB_FORMAT, version: DB_VERSION, fixtures }, null, 2))
+      if (manifest === null) {
+        for (const name of await readdir(path)) if (name.startsWith(`${MANIFEST}.`)) await unlink(join(path, name))
+        await store.writeAtomically(join(path, MANIFEST), JSON.stringify({ format: DB_FORMAT, version: DB_VERSION, fixtures }, null, 2))
+      }
     } catch (error) {
       await releaseLock(path)
       throw new StoreError(`${path}: cannot be written (${codeOf(error)}); choose a --db directory this user can write.`)
@@ -276,7 +279,7 @@ async function readManifest (path: string): Promise<Manifest | null> {
     text = await readFile(join(path, MANIFEST), 'utf8')
   } catch (error) {
     if (codeOf(error) !== 'ENOENT') throw new StoreError(`${path}: its ${MANIFEST} cannot be read (${codeOf(error)}).`)
-    if ((await readdir(path)).length === 0) return null
+    if (await neverStarted(path)) return null
     throw new StoreError(`${path}: is a directory with files but no ${MANIFEST}, not an okra-emulator database; choose an empty or new directory. It was left untouched.`)
   }
   let data: unknown
@@ -293,6 +296,19 @@ async function readManifest (path: string): Promise<Manifest | null> {
     throw new StoreError(`${path}: is an okra-emulator database of version ${String(manifest.version)}; this emulator reads version ${DB_VERSION}. It was left untouched.`)
   }
   return manifest as Manifest
+}
+
+/**
+ * Whether a directory without a manifest is empty, or holds only what a first start killed before
+ * it wrote the manifest leaves (the lock, empty folders, a temporary manifest): then it is new.
+ */
+async function neverStarted (path: string): Promise<boolean> {
+  for (const name of await readdir(path)) {
+    if (name === 'lock' || (name.startsWith(`${MANIFEST}.`) && name.endsWith('.tmp'))) continue
+    if ((name === TENANTS || name === SCENARIOS) && (await readdir(join(path, name)).catch(() => [null])).length === 0) continue
+    return false
+  }
+  return true
 }
 
 /** The first bytes of a file: enough to recognise 0.1.0's database without reading all of it. */

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -119,6 +120,20 @@ describe('--db persistence', () => {
     expect(result.code).toBe(1)
     expect(result.stderr).toBe(`okra-emulator: ${db}: was written over other fixtures (owner x, 1 balances, not owner ${fixture.owner}, ${fixture.balances.length} balances); start with the same --fixtures or another --db. The database was left untouched.\n`)
     expect(filesUnder(db)).toStrictEqual({ 'manifest.json': readFileSync(manifest, 'utf8') })
+  })
+
+  it('starts on a database whose first start was killed before it wrote its manifest', async () => {
+    const gone = spawnSync(process.execPath, ['-e', '']).pid
+    mkdirSync(join(db, 'tenants'), { recursive: true })
+    writeFileSync(join(db, 'lock'), `${gone}\n`)
+    writeFileSync(join(db, `manifest.json.${gone}.1.tmp`), '{"format": "okra-e')
+    const server = await startTestServer({ db })
+    try {
+      await server.admin.addPosting(account, 1)
+      expect(Object.keys(filesUnder(db)).sort()).toStrictEqual(['lock', 'manifest.json', expect.stringMatching(/^tenants\/[0-9a-f]{64}\.json$/)])
+    } finally {
+      await server.close()
+    }
   })
 
   it('refuses a damaged tenant file, a directory of other files, and 0.1.0\'s single-file database', async () => {
