@@ -65,10 +65,10 @@ const ONE_MIB = 1024 * 1024
  */
 export const MAX_JSON_DEPTH = 64
 export const DEFAULT_RECORD_DELAY_MS = 3000
-/** A change the disk refused: it is made (in memory), so a retry of the request would make it twice. */
-const UNSAVED_MESSAGE = 'The change was made but could not be saved to the --db database; it is saved with this token\'s next request'
 /** What Okra's docs tell clients to wait before polling (okra-api.md §4.2). */
 export const REALISTIC_RECORD_DELAY_MS = 120_000
+/** A change the disk refused: it is made (in memory), so a retry of the request would make it twice. */
+const UNSAVED_MESSAGE = 'The change was made but could not be saved to the --db database; it is saved with this token\'s next request'
 
 /** Builds the emulator without listening, so tests can `inject()` or listen on a port of their own. */
 export async function createApp (options: AppOptions = {}): Promise<FastifyInstance> {
