@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import etag from 'etag'
 import type { ClockMode } from './core/clock.js'
 import type { Dataset } from './core/dataset.js'
 import { DomainError } from './core/errors.js'
@@ -45,7 +46,7 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger']
   /** Called before any route exists, to add hooks that must see every answer (tests check the contract this way). */
   onApp?: (app: FastifyInstance) => void
-  /** Keep every tenant's state in this lowdb JSON file across restarts; in memory when omitted. */
+  /** Keep every tenant's state in this directory across restarts (src/persistence/store.ts); in memory when omitted. */
   db?: string
   /** Lock /__admin: every call must then send `X-Admin-Token` with this value. */
   adminToken?: string
@@ -70,6 +71,8 @@ export const MAX_JSON_DEPTH = 64
 export const DEFAULT_RECORD_DELAY_MS = 3000
 /** What Okra's docs tell clients to wait before polling (okra-api.md §4.2). */
 export const REALISTIC_RECORD_DELAY_MS = 120_000
+/** A change the disk refused: it is made (in memory), so a retry of the request would make it twice. */
+const UNSAVED_MESSAGE = 'The change was made but could not be saved to the --db database; it is saved with this token\'s next request'
 
 /** Builds the emulator without listening, so tests can `inject()` or listen on a port of their own. */
 export async function createApp (options: AppOptions = {}): Promise<FastifyInstance> {
@@ -79,7 +82,10 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
   const start = options.clock?.start
   const dispatcher = new WebhookDispatcher()
   let store: TenantStore | null = null
-  const persist = async (tenant: Tenant): Promise<void> => { await store?.saveIfChanged(tenant) }
+  // What a wake changed is saved for nobody waiting: a refused write is logged, and the tenant's next save retries it.
+  const persist = async (tenant: Tenant): Promise<void> => {
+    await store?.saveIfChanged(tenant).catch((error: unknown) => { app.log.error({ err: error }, 'could not save a tenant to --db; retrying on its next request') })
+  }
   const scheduler = new Scheduler(dispatcher, persist)
   const defaultPolicy: RecordPolicy = { kind: 'delay', ms: options.recordDelayMs ?? DEFAULT_RECORD_DELAY_MS }
   const tenants = new Tenants(dataset, {
@@ -89,10 +95,13 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
   }, realNow, (tenant, record) => dispatcher.enqueue(tenant, record), PROCESS_BYTES)
   const accepted = options.tokens === undefined ? undefined : new Set(options.tokens)
   if (options.db !== undefined) {
-    // lowdb and the scenario loader load only for a --db: a plain start needs neither.
+    // The store and the scenario loader load only for a --db: a plain start needs neither.
     const { TenantStore } = await import('./persistence/store.js')
     store = await TenantStore.open(options.db, dataset)
-    await store.restoreInto(tenants)
+    await store.restoreInto(tenants).catch(async (error: unknown) => {
+      await store?.close()
+      throw error
+    })
   }
 
   const serverOptions: FastifyServerOptions = {
@@ -135,21 +144,40 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
     return server
   })
 
+  /** The tenant's revision when each request began, to tell a request's own change from older unsaved ones. */
+  const revisionAtStart = new WeakMap<FastifyRequest, number>()
   const identifyTenant = async (request: FastifyRequest): Promise<void> => {
     request.tenant = tenants.get(tokenOf(request, accepted))
+    revisionAtStart.set(request, request.tenant.revision)
   }
   // A change is on disk before its answer leaves; a request that changed nothing writes nothing.
   if (store !== null) {
     const saving = store
-    app.addHook('onSend', async (request, _reply, payload) => {
-      if (request.tenant !== null) await saving.saveIfChanged(request.tenant)
-      return payload
+    app.addHook('onSend', async (request, reply, payload) => {
+      const tenant = request.tenant
+      if (tenant === null) return payload
+      try {
+        await saving.saveIfChanged(tenant)
+        return payload
+      } catch (error) {
+        request.log.error({ err: error }, 'could not save a tenant to --db; retrying on its next request')
+        // A read still answers: only a request whose own change is not on disk says so.
+        if (revisionAtStart.get(request) === tenant.revision) return payload
+        const body = JSON.stringify({ status: 'error', message: UNSAVED_MESSAGE })
+        reply.code(503).header('content-type', 'application/json; charset=utf-8').header('etag', etag(body, { weak: true }))
+        return body
+      }
     })
   }
   app.addHook('onClose', async () => {
     scheduler.close()
     await dispatcher.idle()
-    if (store !== null) for (const tenant of tenants.all()) await store.saveIfChanged(tenant)
+    if (store === null) return
+    try {
+      for (const tenant of tenants.all()) await store.saveIfChanged(tenant)
+    } finally {
+      await store.close()
+    }
   })
 
   await app.register(async (admin) => {

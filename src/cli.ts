@@ -37,7 +37,7 @@ Server options:
   --realistic         records take Okra's two minutes (same as --record-delay 2m)
   --webhook-url URL   POST an event here when a record completes or fails
   --webhook-token T   sent with each webhook as "Authorization: Bearer T"
-  --db PATH           keep every tenant's state in this JSON file across restarts (default: in memory)
+  --db PATH           keep every tenant's state in this directory across restarts (default: in memory)
   --admin-token T     lock /__admin: every call must send "X-Admin-Token: T"
   --log-level L       fatal, error, warn (default), info (every request), debug, trace or silent;
                       logs go to stderr, readable on a terminal and JSON lines otherwise

@@ -1,0 +1,22 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join, relative } from 'node:path'
+
+/** Every file under `dir` and its content, by path relative to `dir`: what a test compares to see nothing was written. */
+export function filesUnder (dir: string): Record<string, string> {
+  const files: Record<string, string> = {}
+  for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    const path = join(dir, entry)
+    if (statSync(path).isFile()) files[relative(dir, path)] = readFileSync(path, 'utf8')
+  }
+  return files
+}
+
+/** Every file and directory under `dir` with its size and modification time. */
+export function statsUnder (dir: string): Record<string, { size: number, mtimeMs: number }> {
+  const stats: Record<string, { size: number, mtimeMs: number }> = {}
+  for (const entry of ['.', ...readdirSync(dir, { recursive: true, encoding: 'utf8' })]) {
+    const { size, mtimeMs } = statSync(join(dir, entry))
+    stats[entry] = { size, mtimeMs }
+  }
+  return stats
+}
