@@ -13,6 +13,7 @@ import { clientErrorHandler, frameworkErrors, installErrorHandling } from './htt
 import { installExpressHeaders } from './http/express-headers.js'
 import { installTraffic } from './http/traffic.js'
 import { schemaCompilers, type SchemaCompilation } from './openapi/compilers.js'
+import { DEFAULT_RECORD_DELAY_MS } from './options.js'
 import type { TenantStore } from './persistence/store.js'
 import { loadOpenApi } from './openapi/load.js'
 import { registerSchemas } from './openapi/schemas.js'
@@ -63,9 +64,6 @@ const ONE_MIB = 1024 * 1024
  * body listed by /__admin/requests was a 500. Okra's own bodies are two or three levels deep.
  */
 export const MAX_JSON_DEPTH = 64
-export const DEFAULT_RECORD_DELAY_MS = 3000
-/** What Okra's docs tell clients to wait before polling (okra-api.md §4.2). */
-export const REALISTIC_RECORD_DELAY_MS = 120_000
 
 /** Builds the emulator without listening, so tests can `inject()` or listen on a port of their own. */
 export async function createApp (options: AppOptions = {}): Promise<FastifyInstance> {
