@@ -12,9 +12,11 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     projects: [
-      { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: ['test/readme/**'] } },
+      { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: ['test/readme/**', 'test/vitest-setup/**'] } },
       // The README's vitest set-up, as a user would have it: one emulator for the run, a reset per test.
       { extends: true, test: { name: 'readme', include: ['test/readme/**/*.test.ts'], globalSetup: ['test/readme/okra-emulator.setup.ts'] } },
+      // okra-emulator/vitest, the package's own globalSetup.
+      { extends: true, test: { name: 'vitest-setup', include: ['test/vitest-setup/**/*.test.ts'], globalSetup: ['src/vitest.ts'] } },
     ],
   },
 })

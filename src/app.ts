@@ -16,6 +16,7 @@ import { clientErrorHandler, frameworkErrors, installErrorHandling } from './htt
 import { installExpressHeaders } from './http/express-headers.js'
 import { installTraffic } from './http/traffic.js'
 import { schemaCompilers, type SchemaCompilation } from './openapi/compilers.js'
+import { DEFAULT_RECORD_DELAY_MS } from './options.js'
 import type { TenantStore } from './persistence/store.js'
 import { loadOpenApi } from './openapi/load.js'
 import { registerSchemas } from './openapi/schemas.js'
@@ -68,9 +69,6 @@ const PROCESS_BYTES = randomBytes(5)
  * body listed by /__admin/requests was a 500. Okra's own bodies are two or three levels deep.
  */
 export const MAX_JSON_DEPTH = 64
-export const DEFAULT_RECORD_DELAY_MS = 3000
-/** What Okra's docs tell clients to wait before polling (okra-api.md §4.2). */
-export const REALISTIC_RECORD_DELAY_MS = 120_000
 /** A change the disk refused: it is made (in memory), so a retry of the request would make it twice. */
 const UNSAVED_MESSAGE = 'The change was made but could not be saved to the --db database; it is saved with this token\'s next request'
 

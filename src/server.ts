@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { createApp, type AppOptions } from './app.js'
 import { AdminClient } from './client.js'
+import { DEFAULT_TEST_TOKEN } from './options.js'
 
 export interface StartOptions extends AppOptions {
   /** 0 (the default here) picks a free port. */
@@ -24,8 +25,6 @@ export interface RunningEmulator {
   /** Stops listening once in-flight requests and writes are done. */
   close (): Promise<void>
 }
-
-export const DEFAULT_TEST_TOKEN = 'test-token'
 
 /** Starts the emulator on a port and returns where it listens. */
 export async function startEmulator (options: StartOptions = {}): Promise<RunningEmulator> {

@@ -1,6 +1,6 @@
 import { request } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
-import { loggerFor, prettyLine } from '../../src/logging.js'
+import { loggerFor, prettyLine } from '../../src/http/logging.js'
 import { cli, exited, killCliProcesses, readyUrl } from '../support/cli.js'
 
 afterEach(killCliProcesses)
