@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util'
 import type { GenerateOptions } from './fixtures/generate.js'
 import { DEFAULT_RECORD_DELAY_MS, REALISTIC_RECORD_DELAY_MS } from './app.js'
 import { parseDuration } from './core/duration.js'
+import { CONNECTION_DEFAULTS as NET, resolveConnections } from './http/connections.js'
 import { loggerFor, LOG_LEVELS, type LogLevel } from './logging.js'
 import { StoreError } from './persistence/errors.js'
 import { startEmulator } from './server.js'
@@ -39,6 +40,10 @@ Server options:
   --webhook-token T   sent with each webhook as "Authorization: Bearer T"
   --db PATH           keep every tenant's state in this JSON file across restarts (default: in memory)
   --admin-token T     lock /__admin: every call must send "X-Admin-Token: T"
+  --header-timeout D  close a connection whose request headers are not all in after D (default 10s)
+  --request-timeout D answer 408 to a request (headers and body) not all in after D (default 30s)
+  --keep-alive-timeout D  close an idle keep-alive connection after D (default 5s, as Okra's)
+  --max-connections N open connections at most; at the cap the longest idle one is closed (default 1024)
   --log-level L       fatal, error, warn (default), info (every request), debug, trace or silent;
                       logs go to stderr, readable on a terminal and JSON lines otherwise
   -h, --help          show this help
@@ -131,10 +136,21 @@ async function serve (args: string[]): Promise<void> {
       db: { type: 'string' },
       'admin-token': { type: 'string' },
       'log-level': { type: 'string' },
+      'header-timeout': { type: 'string' },
+      'request-timeout': { type: 'string' },
+      'keep-alive-timeout': { type: 'string' },
+      'max-connections': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
   if (values.help === true) { process.stdout.write(helpText((await loadGenerator()).DEFAULT_GENERATE_OPTIONS)); return }
+  const connections = {
+    headerTimeoutMs: durationOption(values['header-timeout'], '--header-timeout', NET.headerTimeoutMs),
+    requestTimeoutMs: durationOption(values['request-timeout'], '--request-timeout', NET.requestTimeoutMs),
+    keepAliveTimeoutMs: durationOption(values['keep-alive-timeout'], '--keep-alive-timeout', NET.keepAliveTimeoutMs),
+    maxConnections: wholeNumber(values['max-connections'], '--max-connections', NET.maxConnections),
+  }
+  try { resolveConnections(connections) } catch (error) { throw new UsageError((error as Error).message) }
   const logLevel = (values['log-level'] ?? 'warn') as LogLevel
   if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level is one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`)
   if (values['admin-token'] === '') throw new UsageError('--admin-token needs a value')
@@ -167,6 +183,7 @@ async function serve (args: string[]): Promise<void> {
     ...(values.db === undefined ? {} : { db: values.db }),
     ...(values['admin-token'] === undefined ? {} : { adminToken: values['admin-token'] }),
     logger: loggerFor(logLevel),
+    connections,
   })
   const { customers, accounts, balances } = emulator.app.dataset.stats
   const shownPath = values.fixtures ?? 'fixtures/default.json'
