@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { expectationFailed } from './errors.js'
 
 export interface ConnectionOptions {
-  /** A connection whose request headers have not all arrived this long after it opened (or its last answer) is closed: a silent one too. */
+  /** A request whose headers are not all in this long after it began is refused and its connection closed; so is a new connection silent this long. */
   headerTimeoutMs?: number
   /** A request whose headers and body have not all arrived this long after it began is refused and its connection closed. */
   requestTimeoutMs?: number
