@@ -102,10 +102,6 @@ export class ConnectionGuard {
     server.on('request', (request: IncomingMessage, response: ServerResponse) => { this.track(request, response) })
   }
 
-  get size (): number {
-    return this.open.size
-  }
-
   /**
    * Starts a graceful close: connections with nothing to answer (idle, or still sending their
    * request) are closed now, the others once answered, and any left after `graceMs` are cut, so a
