@@ -1,11 +1,12 @@
-import { timingSafeEqual } from 'node:crypto'
+import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import type { ClockMode } from './core/clock.js'
 import { Dataset } from './core/dataset.js'
 import { DomainError } from './core/errors.js'
 import type { RecordPolicy } from './core/records.js'
-import { Tenants, type Tenant } from './core/tenant.js'
+import type { Tenant } from './core/tenant.js'
+import { Tenants } from './core/tenants.js'
 import type { FixtureFile } from './fixtures/types.js'
 import { tokenOf } from './http/auth.js'
 import { installDocs } from './http/docs.js'
@@ -48,7 +49,7 @@ export interface AppOptions {
   db?: string
   /** Lock /__admin: every call must then send `X-Admin-Token` with this value. */
   adminToken?: string
-  /** How route schemas are compiled: 'lazy' (default), on first use and from the build's code when current; 'eager', all at start-up as Fastify does (schemaCompilers). */
+  /** How route schemas are compiled: 'lazy' (default), each on first use; 'eager', all at start-up as Fastify does (schemaCompilers). */
   compileSchemas?: SchemaCompilation
   /** Timeouts, the connection cap and the shutdown grace (CONNECTION_DEFAULTS). */
   connections?: ConnectionOptions
@@ -60,6 +61,8 @@ export function okraPrefixes (): string[] {
 }
 
 const ONE_MIB = 1024 * 1024
+/** Drawn once per process: every record and delivery id carries them, so ids differ across restarts. */
+const PROCESS_BYTES = randomBytes(5)
 /**
  * Bodies nested deeper are refused. A body is kept (in the journal, a fault rule) and later copied by
  * JSON.stringify or structuredClone, which overflow the stack at a few thousand levels: a 5,000-deep
@@ -86,7 +89,7 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
     clock: { mode: options.clock?.mode ?? 'running', startMs: start === undefined ? realNow() : new Date(start).getTime() },
     policy: defaultPolicy,
     webhook: { url: options.webhook?.url ?? null, token: options.webhook?.token ?? null },
-  }, realNow, (tenant, record) => dispatcher.enqueue(tenant, record))
+  }, realNow, (tenant, record) => dispatcher.enqueue(tenant, record), PROCESS_BYTES)
   const accepted = options.tokens === undefined ? undefined : new Set(options.tokens)
   if (options.db !== undefined) {
     // lowdb and the scenario loader load only for a --db: a plain start needs neither.

@@ -1,55 +1,16 @@
 import { readFile } from 'node:fs/promises'
-import type { ClockMode } from './core/clock.js'
-import type { FaultAction, FaultMatch, FaultRule } from './core/faults.js'
-import type { JournalEntry, JournalFilter, JournalPage } from './core/journal.js'
-import type { RecordMethod, RecordState } from './core/records.js'
-import type { WebhookDelivery } from './core/webhooks.js'
-import type { FixtureFile, RecordPolicyFixture } from './fixtures/types.js'
+import type { JournalFilter } from './core/journal.js'
+import type { FixtureFile } from './fixtures/types.js'
+import type {
+  Answer, ClockView, Duration, Failure, FaultAction, FaultMatch, FaultRule, FaultRuleBody, JournalEntry, Policy, RecordSummary,
+  TenantView, WebhookDelivery, WebhookSettings,
+} from './wire/index.js'
 
-export interface ClockView { now: string, mode: ClockMode }
-
-export interface RecordSummary {
-  id: string
-  method: RecordMethod
-  account: string
-  state: RecordState
-  policy: RecordPolicyFixture
-  polls: number
-  created_at: string
-  due_at: string | null
-  ended_at: string | null
-  failure: { kind: 'timeout' } | { kind: 'bank_error', message: string } | null
-  callback_url: string
-}
-
-export interface TenantView {
-  clock: ClockView
-  scenario: string | null
-  fixtures: { customers: number, accounts: number, balances: number }
-  snapshots: string[]
-  records: number
-  faults: number
-}
-
-export interface Health {
-  ready: boolean
-  uptime_ms: number
-  tenants: number
-  fixtures: { customers: number, accounts: number, balances: number }
-  persistence: string | null
-}
-
-export interface FaultInput {
-  match?: FaultMatch
-  action: FaultAction
-  times?: number
-  share?: number
-  seed?: number
-}
-
-export type Failure = { kind: 'timeout' } | { kind: 'bank_error', message: string }
-export type Amounts = { ledger_balance: number, available_balance?: number }
-export type DeliverySummary = Pick<WebhookDelivery, 'id' | 'url' | 'state' | 'event' | 'attempts'> & { next_attempt_at: string | null }
+export type Health = Answer<'adminHealth'>
+export type FaultInput = FaultRuleBody
+export type Amounts = Answer<'adminSetBankBalance'>['bank']
+export type DeliverySummary = WebhookDelivery
+export type JournalPage = Answer<'adminListRequests'>
 
 /** A call to /__admin that the emulator refused; `status` and `body` are its answer. */
 export class AdminError extends Error {
@@ -110,7 +71,7 @@ export class AdminClient {
 
   clock (): Promise<ClockView> { return this.call('GET', '/clock') }
   /** Moves the clock forward by a duration ("2m", "500ms") or milliseconds; answers after what fell due has settled. */
-  advance (by: string | number): Promise<ClockView & { settled: RecordSummary[] }> { return this.call('POST', '/clock/advance', { by }) }
+  advance (by: Duration): Promise<Answer<'adminAdvanceClock'>> { return this.call('POST', '/clock/advance', { by }) }
   freeze (): Promise<ClockView> { return this.call('POST', '/clock/freeze') }
   resume (): Promise<ClockView> { return this.call('POST', '/clock/resume') }
 
@@ -118,13 +79,13 @@ export class AdminClient {
   complete (recordId: string): Promise<RecordSummary> { return this.call('POST', `/records/${encodeURIComponent(recordId)}/complete`) }
   fail (recordId: string, failure: Failure): Promise<RecordSummary> { return this.call('POST', `/records/${encodeURIComponent(recordId)}/fail`, { failure }) }
   stall (recordId: string): Promise<RecordSummary> { return this.call('POST', `/records/${encodeURIComponent(recordId)}/stall`) }
-  setRecordPolicy (recordId: string, policy: RecordPolicyFixture): Promise<RecordSummary> {
+  setRecordPolicy (recordId: string, policy: Policy): Promise<RecordSummary> {
     return this.call('POST', `/records/${encodeURIComponent(recordId)}/policy`, { policy })
   }
 
-  async policy (): Promise<RecordPolicyFixture> { return (await this.call<{ policy: RecordPolicyFixture }>('GET', '/policy')).policy }
-  async setPolicy (policy: RecordPolicyFixture): Promise<RecordPolicyFixture> {
-    return (await this.call<{ policy: RecordPolicyFixture }>('PUT', '/policy', { policy })).policy
+  async policy (): Promise<Policy> { return (await this.call<{ policy: Policy }>('GET', '/policy')).policy }
+  async setPolicy (policy: Policy): Promise<Policy> {
+    return (await this.call<{ policy: Policy }>('PUT', '/policy', { policy })).policy
   }
 
   /** Sets the bank's live balance of an account; the next refresh fetches it. */
@@ -152,8 +113,8 @@ export class AdminClient {
 
   async clearRequests (): Promise<number> { return (await this.call<{ removed: number }>('DELETE', '/requests')).removed }
 
-  webhooks (): Promise<{ settings: { url: string | null, token: string | null }, deliveries: DeliverySummary[] }> { return this.call('GET', '/webhooks') }
-  setWebhook (url: string | null, token?: string | null): Promise<{ url: string | null, token: string | null }> {
+  webhooks (): Promise<Answer<'adminListWebhooks'>> { return this.call('GET', '/webhooks') }
+  setWebhook (url: string | null, token?: string | null): Promise<WebhookSettings> {
     return this.call('PUT', '/webhooks/settings', { url, token: token ?? null })
   }
 
@@ -173,4 +134,4 @@ export class AdminClient {
   }
 }
 
-export type { FaultAction, FaultMatch, FaultRule, JournalEntry, JournalFilter, JournalPage }
+export type { ClockView, Failure, FaultAction, FaultMatch, FaultRule, JournalEntry, JournalFilter, RecordSummary, TenantView }

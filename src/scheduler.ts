@@ -8,12 +8,12 @@ import type { WebhookDispatcher } from './webhooks/dispatcher.js'
  */
 export class Scheduler {
   private readonly timers = new Map<Tenant, { at: number, timer: NodeJS.Timeout }>()
-  private readonly dispatcher: WebhookDispatcher
+  private readonly dispatcher: Pick<WebhookDispatcher, 'runDue'>
   private readonly persist: (tenant: Tenant) => Promise<void>
   private closed = false
 
   /** `persist` saves what a wake changed, for the changes no request is waiting on. */
-  constructor (dispatcher: WebhookDispatcher, persist: (tenant: Tenant) => Promise<void> = async () => {}) {
+  constructor (dispatcher: Pick<WebhookDispatcher, 'runDue'>, persist: (tenant: Tenant) => Promise<void> = async () => {}) {
     this.dispatcher = dispatcher
     this.persist = persist
   }

@@ -1,3 +1,7 @@
+import type { Dataset } from './dataset.js'
+import { parseDuration } from './duration.js'
+import { invalidField } from './errors.js'
+
 /**
  * The bank's own balance of an account, which moves over time apart from what Okra last fetched.
  * balance_changed compares the two.
@@ -54,4 +58,65 @@ export function insertEvent (events: BankEvent[], event: BankEvent): void {
   let i = events.length
   while (i > 0 && (events[i - 1] as BankEvent).at > event.at) i--
   events.splice(i, 0, event)
+}
+
+/** The fixture's scripted bank events per account, resolved against the clock start once for all tenants. */
+export class BankScripts {
+  private readonly cache = new Map<string, readonly BankEvent[]>()
+
+  constructor (private readonly dataset: Dataset, private readonly startMs: number) {}
+
+  eventsOf (accountId: string): readonly BankEvent[] {
+    let events = this.cache.get(accountId)
+    if (events === undefined) {
+      const resolved: BankEvent[] = []
+      for (const step of this.dataset.accounts.get(accountId)?.behaviour.bank ?? []) {
+        const at = this.startMs + parseDuration(step.after, 'after')
+        insertEvent(resolved, 'posting' in step ? { at, posting: step.posting } : { at, ...step })
+      }
+      events = resolved
+      this.cache.set(accountId, events)
+    }
+    return events
+  }
+}
+
+/**
+ * One tenant's bank: the events it added per account, merged over the fixture's script
+ * (copy-on-write). Past twice `keep` events, an account's oldest fold into one event that sets the
+ * amounts they reached, keeping `keep` after it: a stream of postings holds a bounded list.
+ */
+export class BankLedger {
+  private readonly events = new Map<string, BankEvent[]>()
+
+  constructor (private readonly changed: () => void, private scripts: Pick<BankScripts, 'eventsOf'>, private readonly keep: number) {}
+
+  /** The bank's balance of an account at an instant, from its starting amounts. */
+  balanceAt (accountId: string, start: Amounts, atMs: number): Amounts {
+    return bankBalanceAt(start, this.events.get(accountId) ?? this.scripts.eventsOf(accountId), atMs)
+  }
+
+  /** Sets the amounts, or posts a credit (+) or debit (-), at `atMs`; what would leave ±MAX_AMOUNT is refused and changes nothing. */
+  change (accountId: string, start: Amounts, change: { posting: number } | Amounts, atMs: number): Amounts {
+    const given = outOfRange(change)
+    if (given !== undefined) throw invalidField(given, `must be within ±${MAX_AMOUNT}`)
+    const events = [...this.events.get(accountId) ?? this.scripts.eventsOf(accountId)]
+    insertEvent(events, { at: atMs, ...change })
+    const after = bankBalanceAt(start, events, atMs)
+    if (outOfRange(after) !== undefined) throw invalidField('posting', `must keep the balance within ±${MAX_AMOUNT}`)
+    // Only instants before the fold lose their detail, and nothing asks for those: records settle before postings are added.
+    const cut = events.length > 2 * this.keep ? (events[events.length - this.keep] as BankEvent).at : null
+    this.events.set(accountId, cut === null ? events : [{ at: cut, ...bankBalanceAt(start, events, cut) }, ...events.filter((e) => e.at > cut)])
+    this.changed()
+    return after
+  }
+
+  get state (): Array<[string, BankEvent[]]> { return [...this.events] }
+
+  load (state: Array<[string, BankEvent[]]>, scripts: Pick<BankScripts, 'eventsOf'>): void {
+    this.scripts = scripts
+    this.events.clear()
+    for (const [account, events] of state) this.events.set(account, events)
+    this.changed()
+  }
 }

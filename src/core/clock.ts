@@ -27,16 +27,17 @@ export class VirtualClock implements Clock {
   private readonly realNow: () => number
   private state: ClockState
 
-  constructor (realNow: () => number, state: ClockState) {
+  /** `changed` is told of every move, freeze and resume: a tenant saves its clock by it. */
+  constructor (realNow: () => number, state: ClockState, private readonly changed: () => void = () => {}) {
     this.realNow = realNow
     this.state = { ...state }
   }
 
   /** A clock that starts at `startMs` (or at real time when omitted), frozen or running. */
-  static startingAt (realNow: () => number, mode: ClockMode, startMs?: number): VirtualClock {
+  static startingAt (realNow: () => number, mode: ClockMode, startMs?: number, changed?: () => void): VirtualClock {
     const real = realNow()
     const start = startMs ?? real
-    return new VirtualClock(realNow, { mode, offsetMs: start - real, frozenAtMs: start })
+    return new VirtualClock(realNow, { mode, offsetMs: start - real, frozenAtMs: start }, changed)
   }
 
   now (): number {
@@ -56,18 +57,21 @@ export class VirtualClock implements Clock {
     }
     if (this.state.mode === 'frozen') this.state.frozenAtMs += ms
     else this.state.offsetMs += ms
+    this.changed()
     return this.now()
   }
 
   freeze (): void {
     if (this.state.mode === 'frozen') return
     this.state = { mode: 'frozen', offsetMs: this.state.offsetMs, frozenAtMs: this.now() }
+    this.changed()
   }
 
   /** Runs on from where it stands: no jump to real time, so time never goes backwards. */
   resume (): void {
     if (this.state.mode === 'running') return
     this.state = { mode: 'running', offsetMs: this.state.frozenAtMs - this.realNow(), frozenAtMs: this.state.frozenAtMs }
+    this.changed()
   }
 
   snapshot (): ClockState {
@@ -77,5 +81,6 @@ export class VirtualClock implements Clock {
 
   restore (state: ClockState): void {
     this.state = { ...state }
+    this.changed()
   }
 }

@@ -59,6 +59,8 @@ export const MAX_FAULT_LATENCY_MS = 60_000
 export class FaultBook {
   private rules: FaultRule[] = []
 
+  constructor (private readonly changed: () => void) {}
+
   add (id: string, input: FaultRuleInput): FaultRule {
     if (input.action.kind === 'latency' && input.action.ms > MAX_FAULT_LATENCY_MS) {
       throw new DomainError('OKRA_EMU_INVALID_FIELD', `Invalid field "action.ms": must be at most ${MAX_FAULT_LATENCY_MS}`, { field: 'action.ms' })
@@ -76,6 +78,7 @@ export class FaultBook {
       rng: seed >>> 0,
     }
     this.rules.push(rule)
+    this.changed()
     return rule
   }
 
@@ -88,11 +91,13 @@ export class FaultBook {
     const rule = this.rules[index]
     if (rule === undefined) throw new DomainError('OKRA_EMU_FAULT_NOT_FOUND', `No fault rule with id "${id}"`)
     this.rules.splice(index, 1)
+    this.changed()
     return rule
   }
 
   clear (): void {
     this.rules = []
+    this.changed()
   }
 
   /** The rule that fires on this request, if any; counts the request on every rule it matches. */
@@ -102,6 +107,7 @@ export class FaultBook {
       if (!matches(rule.match, subject)) continue
       if (rule.times !== null && rule.applied >= rule.times) continue
       rule.matched += 1
+      this.changed()
       const chosen = rule.share === null || draw(rule) < rule.share
       if (chosen && fired === null) {
         rule.applied += 1
@@ -117,6 +123,7 @@ export class FaultBook {
 
   set state (rules: FaultRule[]) {
     this.rules = rules
+    this.changed()
   }
 }
 

@@ -77,3 +77,97 @@ export function dueAtFor (policy: RecordPolicy, createdAt: number): number | nul
 export function processOf (state: RecordState): { running: boolean, completed: boolean } {
   return { running: state === 'running', completed: state === 'done' }
 }
+
+/**
+ * A tenant's records. The running ones are kept apart, with each account's running refresh (a
+ * second refresh meanwhile returns it: Okra's debounce); of the finished ones only the newest
+ * `finishedLimit` stay, and a running record is never dropped.
+ */
+export class RecordBook {
+  private readonly byId = new Map<string, EmulatedRecord>()
+  private readonly running = new Set<EmulatedRecord>()
+  private readonly refreshing = new Map<string, EmulatedRecord>()
+  /** Ids of finished records, oldest first. */
+  private finished: string[] = []
+  private seq = 0
+
+  constructor (private readonly changed: () => void, private readonly finishedLimit: number) {}
+
+  get (id: string): EmulatedRecord | undefined { return this.byId.get(id) }
+  get size (): number { return this.byId.size }
+  values (): IterableIterator<EmulatedRecord> { return this.byId.values() }
+  runningRefreshOf (accountId: string): EmulatedRecord | undefined { return this.refreshing.get(accountId) }
+
+  /** The record, or OKRA_EMU_RECORD_NOT_FOUND. */
+  of (id: string): EmulatedRecord {
+    const record = this.byId.get(id)
+    if (record === undefined) throw new DomainError('OKRA_EMU_RECORD_NOT_FOUND', `No record found with id "${id}"`)
+    return record
+  }
+
+  /** A new running record, due as its policy says. */
+  start (fields: Pick<EmulatedRecord, '_id' | 'method' | 'account' | 'balance' | 'createdAt' | 'callbackUrl' | 'policy' | 'outcome'>): EmulatedRecord {
+    const due = dueAtFor(fields.policy, fields.createdAt)
+    const record: EmulatedRecord = { ...fields, seq: ++this.seq, state: 'running', polls: 0, dueAt: due, endedAt: null, result: null, failure: null }
+    this.add(record)
+    this.changed()
+    return record
+  }
+
+  private add (record: EmulatedRecord): void {
+    this.byId.set(record._id, record)
+    if (record.state !== 'running') return
+    this.running.add(record)
+    if (record.method === 'BALANCE') this.refreshing.set(record.account, record)
+  }
+
+  poll (record: EmulatedRecord): void {
+    record.polls += 1
+    this.changed()
+  }
+
+  /** A new policy, counted from when the record began. */
+  repolicy (record: EmulatedRecord, policy: RecordPolicy): void {
+    nextState(record, policy.kind === 'manual' ? 'stall' : 'repolicy')
+    record.policy = policy
+    record.dueAt = dueAtFor(policy, record.createdAt)
+    this.changed()
+  }
+
+  /** Ends a running record at `atMs` with `outcome`; `result` is what a successful one found. */
+  finish (record: EmulatedRecord, atMs: number, outcome: RecordOutcome, result: RecordResult | null): void {
+    record.state = nextState(record, outcome.kind === 'success' ? 'complete' : 'fail')
+    Object.assign<EmulatedRecord, Partial<EmulatedRecord>>(record, { outcome, failure: outcome.kind === 'success' ? null : outcome, result, endedAt: atMs })
+    this.running.delete(record)
+    if (this.refreshing.get(record.account) === record) this.refreshing.delete(record.account)
+    this.finished.push(record._id)
+    if (this.finished.length > this.finishedLimit) this.byId.delete(this.finished.shift() as string)
+    this.changed()
+  }
+
+  /** The running records due by `now`, in due order (then creation order). */
+  due (now: number): EmulatedRecord[] {
+    return [...this.running].filter((r) => r.dueAt !== null && r.dueAt <= now)
+      .sort((a, b) => (a.dueAt as number) - (b.dueAt as number) || a.seq - b.seq)
+  }
+
+  nextDueAt (): number | null { return earliest([...this.running].map((r) => r.dueAt)) }
+  get state (): { seq: number, records: EmulatedRecord[] } { return { seq: this.seq, records: [...this.byId.values()] } }
+
+  load (state: { seq: number, records: EmulatedRecord[] }): void {
+    this.seq = state.seq
+    this.byId.clear()
+    this.running.clear()
+    this.refreshing.clear()
+    for (const record of state.records) this.add(record)
+    this.finished = state.records.filter((r) => r.state !== 'running')
+      .sort((a, b) => (a.endedAt as number) - (b.endedAt as number) || a.seq - b.seq).map((r) => r._id)
+    this.changed()
+  }
+}
+
+/** The earliest of some instants, null when there is none. */
+export function earliest (times: Array<number | null>): number | null {
+  const known = times.filter((t) => t !== null)
+  return known.length === 0 ? null : Math.min(...known)
+}

@@ -1,4 +1,4 @@
-import type { EmulatedRecord } from './records.js'
+import { earliest, type EmulatedRecord } from './records.js'
 
 /** A webhook as the emulator posts it, modelled on Okra's captured BALANCE callback (okra-api.md §7). */
 export interface WebhookEvent {
@@ -97,4 +97,33 @@ export function eventFor (record: EmulatedRecord, context: { env: string, owner:
 function failureMessage (record: EmulatedRecord): string | null {
   if (record.failure === null) return null
   return record.failure.kind === 'timeout' ? 'Our data source has returned a timeout response. Please retry the request. ' : record.failure.message
+}
+
+/** A tenant's webhook deliveries, oldest first; past `limit` the oldest settled one goes, a pending one never. */
+export class WebhookLog {
+  private entries: WebhookDelivery[] = []
+
+  constructor (private readonly changed: () => void, private readonly limit: number) {}
+
+  list (): readonly WebhookDelivery[] { return this.entries }
+  nextDueAt (): number | null { return earliest(this.entries.map((d) => d.nextAttemptAt)) }
+  get state (): WebhookDelivery[] { return this.entries }
+
+  add (delivery: WebhookDelivery): void {
+    this.entries.push(delivery)
+    const oldestSettled = this.entries.length > this.limit ? this.entries.findIndex((d) => d.state !== 'pending') : -1
+    if (oldestSettled !== -1) this.entries.splice(oldestSettled, 1)
+    this.changed()
+  }
+
+  /** Records an attempt's outcome on a delivery and schedules its retry, if any. */
+  attempted (delivery: WebhookDelivery, attempt: Omit<DeliveryAttempt, 'attempt'>, atMs: number): void {
+    recordAttempt(delivery, attempt, atMs)
+    this.changed()
+  }
+
+  load (state: WebhookDelivery[]): void {
+    this.entries = state
+    this.changed()
+  }
 }

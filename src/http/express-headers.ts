@@ -1,6 +1,6 @@
 import etag from 'etag'
 import type { FastifyInstance } from 'fastify'
-import { repeatDetector, setNewest } from './repeats.js'
+import { repeatDetector } from '../openapi/recent-answers.js'
 
 /** What Okra's Express server sends on every answer (okra-api.md §12). */
 const STATIC_HEADERS = {
@@ -45,4 +45,11 @@ function memoizedWeakEtag (): (body: string | Buffer) => string {
     if (repeated(body)) setNewest(byLength, body.length, { body, tag }, REMEMBERED_BODIES)
     return tag
   }
+}
+
+/** Sets a key as the newest of a Map kept in insertion order, dropping the oldest beyond `limit`. */
+function setNewest<K, V> (map: Map<K, V>, key: K, value: V, limit: number): void {
+  map.delete(key)
+  map.set(key, value)
+  if (map.size > limit) map.delete(map.keys().next().value as K)
 }

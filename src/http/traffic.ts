@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { BANK_TIMEOUT_MESSAGE } from '../core/errors.js'
 import type { FaultRule, FaultSubject } from '../core/faults.js'
+import { subjectOf } from './subject.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -32,13 +33,12 @@ export function installTraffic (app: FastifyInstance, prefix: string): void {
   app.addHook('preHandler', (request, reply, done) => {
     const { tenant } = request
     const route = routeOf(request)
-    request.subject = tenant.subjectOf(route ?? '', request.body, request.query as Record<string, unknown>)
+    request.subject = subjectOf(tenant, route ?? '', request.body, request.query as Record<string, unknown>)
     const rule = tenant.faults.list().length === 0 ? null : tenant.faults.pick(request.subject)
     if (rule === null) {
       done()
       return
     }
-    tenant.touch()
     request.fault = rule
     reply.header(FAULT_HEADER, rule.id)
     actOn(rule, request, reply, route).then((answered) => {
@@ -93,7 +93,7 @@ function journal (request: FastifyRequest, status: number, route: string | null)
   const { tenant } = request
   if (tenant === null) return // refused before a tenant was known (no token): nobody's journal
   // A request refused by validation never reached preHandler; what it names is still worth keeping.
-  const subject = request.subject ?? tenant.subjectOf(route ?? '', request.body, request.query as Record<string, unknown>)
+  const subject = request.subject ?? subjectOf(tenant, route ?? '', request.body, request.query as Record<string, unknown>)
   tenant.journal.add({
     at: new Date(tenant.clock.now()).toISOString(),
     method: request.method,

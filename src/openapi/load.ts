@@ -37,24 +37,14 @@ interface CompiledOpenApi {
   document: OpenApiDocument
 }
 
-let cached: { document: OpenApiDocument, digest: string } | undefined
+let cached: OpenApiDocument | undefined
 
 /** The parsed contract; read once per process, since every app and test shares it unchanged. */
 export function loadOpenApi (): OpenApiDocument {
-  return loadOnce().document
-}
-
-/** The SHA-1 of openapi.yaml as loaded: what the build's precompiled schemas must have been made from. */
-export function openApiDigest (): string {
-  return loadOnce().digest
-}
-
-function loadOnce (): { document: OpenApiDocument, digest: string } {
   if (cached === undefined) {
     const text = readFileSync(OPENAPI_PATH, 'utf8')
-    const digest = digestOf(text)
     const compiled = readCompiled()
-    cached = { document: compiled?.source === digest ? compiled.document : parseYaml(text), digest }
+    cached = compiled?.source === digestOf(text) ? compiled.document : parseYaml(text)
   }
   return cached
 }

@@ -1,5 +1,3 @@
-import { repeatDetector } from '../http/repeats.js'
-
 type Serializer = (data: unknown) => string
 
 const OBJECT = Symbol('object')
@@ -98,4 +96,33 @@ function sameAs (value: unknown, tokens: readonly Token[]): boolean {
 function isPlainObject (value: object): boolean {
   const proto = Object.getPrototypeOf(value) as unknown
   return proto === Object.prototype || proto === null
+}
+
+/**
+ * Notices a text coming round again while remembering only a number for each recent one. The memos
+ * of answers and of ETags (http/express-headers.ts) use it to keep only what repeats: keeping every
+ * text made each answer outlive a garbage collection or two, which cost more than the memos saved
+ * when requests never repeat. A match is a hint, not a proof (two texts can share a fingerprint);
+ * callers verify before reuse.
+ */
+export function repeatDetector (size: number): (text: string) => boolean {
+  const recent = new Set<number>()
+  return (text) => {
+    const fingerprint = fingerprintOf(text)
+    if (recent.delete(fingerprint)) {
+      recent.add(fingerprint)
+      return true
+    }
+    recent.add(fingerprint)
+    if (recent.size > size) recent.delete(recent.values().next().value as number)
+    return false
+  }
+}
+
+/** The length and ~16 characters spread over the text: cheap, and different for different pages. */
+function fingerprintOf (text: string): number {
+  let hash = text.length
+  const step = Math.max(1, text.length >>> 4)
+  for (let at = 0; at < text.length; at += step) hash = (Math.imul(hash, 31) + text.charCodeAt(at)) | 0
+  return hash
 }

@@ -4,23 +4,23 @@ import { parseDuration } from '../core/duration.js'
 import { DomainError } from '../core/errors.js'
 import type { FaultRuleInput } from '../core/faults.js'
 import type { JournalFilter } from '../core/journal.js'
-import type { EmulatedRecord, RecordOutcome, RecordPolicy } from '../core/records.js'
+import type { EmulatedRecord, RecordPolicy } from '../core/records.js'
 import { policyFromFixture, type Tenant } from '../core/tenant.js'
-import type { WebhookDelivery } from '../core/webhooks.js'
+import type { WebhookDelivery as CoreDelivery } from '../core/webhooks.js'
 import { resolveScenario } from '../fixtures/scenarios.js'
-import type { RecordPolicyFixture } from '../fixtures/types.js'
 import type { OpenApiDocument } from '../openapi/load.js'
 import { routeSchema } from '../openapi/schemas.js'
 import type { Scheduler } from '../scheduler.js'
 import type { WebhookDispatcher } from '../webhooks/dispatcher.js'
+import type { Body, ClockView, Failure, Policy, Query, RecordSummary, TenantView, WebhookDelivery } from '../wire/index.js'
 import { ok } from './envelope.js'
 
-function clockOf (tenant: Tenant) {
+function clockOf (tenant: Tenant): ClockView {
   return { now: new Date(tenant.clock.now()).toISOString(), mode: tenant.clock.mode }
 }
 
 /** A policy as the wire (and the fixtures) write it. */
-export function policyToWire (policy: RecordPolicy): RecordPolicyFixture {
+export function policyToWire (policy: RecordPolicy): Policy {
   return policy.kind === 'delay' ? { kind: 'delay', after: `${plainNumber(policy.ms)}ms` } : policy
 }
 
@@ -33,7 +33,7 @@ function plainNumber (n: number): string {
   return /e/i.test(text) ? n.toFixed(20).replace(/\.?0+$/, '') : text
 }
 
-function recordSummary (record: EmulatedRecord) {
+function recordSummary (record: EmulatedRecord): RecordSummary {
   return {
     id: record._id,
     method: record.method,
@@ -52,7 +52,7 @@ function recordSummary (record: EmulatedRecord) {
 interface Params { id: string }
 
 /** What a tenant-wide change (reset, snapshot, restore, scenario) answers. */
-function tenantView (tenant: Tenant) {
+function tenantView (tenant: Tenant): TenantView {
   return {
     clock: clockOf(tenant),
     scenario: tenant.scenario.label,
@@ -65,8 +65,6 @@ function tenantView (tenant: Tenant) {
 
 /** A scenario sent inline may be much larger than an Okra request. */
 export const SCENARIO_BODY_LIMIT = 64 * 1024 * 1024
-
-interface JournalQuery { method?: string, route?: string, status?: string, account?: string, customer?: string, fault?: 'true' | 'false', limit?: string }
 
 /**
  * The control API. Every call acts on the tenant named by its bearer token. Calls that move time
@@ -82,7 +80,7 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, schedul
   })
   app.get('/snapshots', schema('adminListSnapshots'), async (request) => ok('Snapshots listed', { snapshots: [...request.tenant.snapshots.keys()] }))
   app.post('/snapshots', schema('adminTakeSnapshot'), async (request) => {
-    const { name } = request.body as { name: string }
+    const { name } = request.body as Body<'adminTakeSnapshot'>
     request.tenant.snapshot(name)
     return ok('Snapshot taken', tenantView(request.tenant))
   })
@@ -102,7 +100,7 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, schedul
   app.get('/clock', schema('adminGetClock'), async (request) => ok('Clock read', clockOf(request.tenant)))
 
   app.post('/clock/advance', schema('adminAdvanceClock'), async (request) => {
-    const { by } = request.body as { by: string | number }
+    const { by } = request.body as Body<'adminAdvanceClock'>
     const settled = request.tenant.advance(parseDuration(by, 'by'))
     await scheduler.wake(request.tenant)
     return ok('Clock advanced', { ...clockOf(request.tenant), settled: settled.map(recordSummary) })
@@ -128,7 +126,7 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, schedul
     return ok('Record completed', recordSummary(record))
   })
   app.post<{ Params: Params }>('/records/:id/fail', schema('adminFailRecord'), async (request) => {
-    const { failure } = request.body as { failure: Exclude<RecordOutcome, { kind: 'success' }> }
+    const { failure } = request.body as { failure: Failure }
     const record = request.tenant.completeNow(request.params.id, failure)
     await scheduler.wake(request.tenant)
     return ok('Record failed', recordSummary(record))
@@ -138,16 +136,15 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, schedul
     return ok('Record stalled', recordSummary(record))
   })
   app.post<{ Params: Params }>('/records/:id/policy', schema('adminSetRecordPolicy'), async (request) => {
-    const { policy } = request.body as { policy: RecordPolicyFixture }
+    const { policy } = request.body as { policy: Policy }
     const record = request.tenant.setRecordPolicy(request.params.id, policyFromFixture(policy))
     await scheduler.wake(request.tenant)
     return ok('Record policy set', recordSummary(record))
   })
   app.get('/policy', schema('adminGetPolicy'), async (request) => ok('Default policy read', { policy: policyToWire(request.tenant.policy) }))
   app.put('/policy', schema('adminSetPolicy'), async (request) => {
-    const { policy } = request.body as { policy: RecordPolicyFixture }
+    const { policy } = request.body as { policy: Policy }
     request.tenant.policy = policyFromFixture(policy)
-    request.tenant.touch()
     return ok('Default policy set', { policy: policyToWire(request.tenant.policy) })
   })
 
@@ -164,23 +161,20 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, schedul
   app.post('/faults', schema('adminAddFault'), async (request) => {
     const { tenant } = request
     const rule = tenant.faults.add(tenant.newId(), request.body as FaultRuleInput)
-    tenant.touch()
     return ok('Fault rule added', rule)
   })
   app.delete('/faults', schema('adminClearFaults'), async (request) => {
     const removed = request.tenant.faults.list().length
     request.tenant.faults.clear()
-    request.tenant.touch()
     return ok('Fault rules removed', { removed })
   })
   app.delete<{ Params: Params }>('/faults/:id', schema('adminRemoveFault'), async (request) => {
     const rule = request.tenant.faults.remove(request.params.id)
-    request.tenant.touch()
     return ok('Fault rule removed', rule)
   })
 
   app.get('/requests', schema('adminListRequests'), async (request) => {
-    const query = request.query as JournalQuery
+    const query = request.query as Query<'adminListRequests'>
     const filter: JournalFilter = {}
     if (query.method !== undefined) filter.method = query.method
     if (query.route !== undefined) filter.route = query.route
@@ -199,17 +193,16 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, schedul
 
   app.get('/webhooks', schema('adminListWebhooks'), async (request) => {
     const { tenant } = request
-    return ok('Webhook deliveries listed', { settings: tenant.webhook, deliveries: tenant.webhooks.map(deliverySummary) })
+    return ok('Webhook deliveries listed', { settings: tenant.webhook, deliveries: tenant.webhooks.list().map(deliverySummary) })
   })
   app.put('/webhooks/settings', schema('adminSetWebhookSettings'), async (request) => {
-    const { url, token } = request.body as { url: string | null, token?: string | null }
+    const { url, token } = request.body as Body<'adminSetWebhookSettings'>
     request.tenant.webhook = { url, token: token ?? null }
-    request.tenant.touch()
     return ok('Webhook settings saved', request.tenant.webhook)
   })
   app.post<{ Params: Params }>('/webhooks/:id/replay', schema('adminReplayWebhook'), async (request) => {
     const { tenant } = request
-    const original = tenant.webhooks.find((d) => d.id === request.params.id)
+    const original = tenant.webhooks.list().find((d) => d.id === request.params.id)
     if (original === undefined) throw new DomainError('OKRA_EMU_WEBHOOK_NOT_FOUND', `No webhook delivery with id "${request.params.id}"`)
     const again = dispatcher.replay(tenant, original)
     await scheduler.wake(tenant)
@@ -229,7 +222,7 @@ export function healthRoute (app: FastifyInstance, doc: OpenApiDocument, persist
   }))
 }
 
-function deliverySummary (delivery: WebhookDelivery) {
+function deliverySummary (delivery: CoreDelivery): WebhookDelivery {
   return {
     id: delivery.id,
     url: delivery.url,

@@ -6,6 +6,7 @@ import { sendDomainError } from '../http/errors.js'
 import type { OpenApiDocument } from '../openapi/load.js'
 import { routeSchema } from '../openapi/schemas.js'
 import type { Scheduler } from '../scheduler.js'
+import type { Body, Query } from '../wire/index.js'
 import { ok } from './envelope.js'
 
 const CHECKING = 'Balance checking...'
@@ -18,7 +19,7 @@ function callbackUrlFor (request: FastifyRequest, prefix: string, method: Record
 /** Okra's asynchronous balance: refresh and check answer at once; the callback tells the result. */
 export function recordRoutes (app: FastifyInstance, doc: OpenApiDocument, prefix: string, scheduler: Scheduler): void {
   const start = (method: RecordMethod) => async (request: FastifyRequest) => {
-    const { account_id: accountId } = request.body as { account_id: string }
+    const { account_id: accountId } = request.body as Body<'refreshBalance'>
     const record = request.tenant.startRecord(method, accountId, callbackUrlFor(request, prefix, method))
     scheduler.wake(request.tenant).catch(() => {})
     return ok(CHECKING, { callback_url: record.callbackUrl, record: record._id, method })
@@ -29,7 +30,7 @@ export function recordRoutes (app: FastifyInstance, doc: OpenApiDocument, prefix
   app.post('/balance/check', { schema: routeSchema(doc, 'checkBalance') }, start('CHECK_BALANCE'))
 
   app.get('/callback', { schema: routeSchema(doc, 'pollCallback') }, async (request, reply) => {
-    const query = request.query as { record: string, method: string }
+    const query = request.query as Query<'pollCallback'>
     const record = request.tenant.poll(query.record, query.method)
     scheduler.wake(request.tenant).catch(() => {})
     return answerFor(request, reply, record)

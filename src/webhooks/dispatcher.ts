@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks'
 import type { Dispatcher } from 'undici'
 import type { EmulatedRecord } from '../core/records.js'
 import type { Tenant } from '../core/tenant.js'
-import { recordAttempt, WEBHOOK_RETRY, type WebhookDelivery } from '../core/webhooks.js'
+import { WEBHOOK_RETRY, type WebhookDelivery } from '../core/webhooks.js'
 
 export interface DispatcherOptions {
   /** Attempts under way at once, across every tenant and receiver; the others wait their turn. */
@@ -49,7 +49,7 @@ export class WebhookDispatcher {
   enqueue (tenant: Tenant, record: EmulatedRecord): void {
     const { url, token } = tenant.webhook
     if (url === null) return
-    tenant.logDelivery({
+    tenant.webhooks.add({
       id: tenant.newId(),
       url,
       token,
@@ -71,8 +71,7 @@ export class WebhookDispatcher {
       attempts: [],
       nextAttemptAt: tenant.clock.now(),
     }
-    tenant.logDelivery(again)
-    tenant.touch()
+    tenant.webhooks.add(again)
     return again
   }
 
@@ -80,7 +79,7 @@ export class WebhookDispatcher {
   async runDue (tenant: Tenant): Promise<void> {
     const now = tenant.clock.now()
     const started: Array<Promise<void>> = []
-    for (const delivery of tenant.webhooks) {
+    for (const delivery of tenant.webhooks.list()) {
       if (delivery.state !== 'pending' || delivery.nextAttemptAt === null || delivery.nextAttemptAt > now) continue
       const running = this.inFlight.get(delivery) ?? this.attempt(tenant, delivery)
       started.push(running)
@@ -163,7 +162,6 @@ export class WebhookDispatcher {
       if (this.stopping.signal.aborted) return
       result = { outcome: 'failed', responseCode: null, error: (error as Error).message }
     }
-    recordAttempt(delivery, { ...result, at: new Date(attemptAt).toISOString(), latencyMs: Math.round(performance.now() - began) }, attemptAt)
-    tenant.touch()
+    tenant.webhooks.attempted(delivery, { ...result, at: new Date(attemptAt).toISOString(), latencyMs: Math.round(performance.now() - began) }, attemptAt)
   }
 }

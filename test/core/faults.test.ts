@@ -5,7 +5,7 @@ const lookup = (overrides: Partial<FaultSubject> = {}): FaultSubject => ({ route
 
 describe('FaultBook', () => {
   it('matches by route, account and customer, every given field at once', () => {
-    const book = new FaultBook()
+    const book = new FaultBook(() => {})
     book.add('r1', { match: { route: '/balance/getByAccount', account: 'a2' }, action: { kind: 'timeout' } })
     expect(book.pick(lookup({ route: 'balance/getByAccount', account: 'a1' }))).toBeNull()
     expect(book.pick(lookup({ route: 'balance/getByCustomer', account: 'a2' }))).toBeNull()
@@ -16,7 +16,7 @@ describe('FaultBook', () => {
   })
 
   it('fires on the next N matches only, then lets requests through', () => {
-    const book = new FaultBook()
+    const book = new FaultBook(() => {})
     book.add('r', { action: { kind: 'rate_limit' }, times: 2 })
     const fired = Array.from({ length: 4 }, () => book.pick(lookup())?.id ?? null)
     expect(fired).toStrictEqual(['r', 'r', null, null])
@@ -25,7 +25,7 @@ describe('FaultBook', () => {
 
   it('fires on a seeded share of matches, the same ones on every run', () => {
     const run = (seed: number): boolean[] => {
-      const book = new FaultBook()
+      const book = new FaultBook(() => {})
       book.add('r', { action: { kind: 'error', status: 500 }, share: 0.3, seed })
       return Array.from({ length: 1000 }, () => book.pick(lookup()) !== null)
     }
@@ -39,7 +39,7 @@ describe('FaultBook', () => {
   })
 
   it('lets the first rule that fires win while every matching rule counts the request', () => {
-    const book = new FaultBook()
+    const book = new FaultBook(() => {})
     book.add('latency', { action: { kind: 'latency', ms: 5 } })
     book.add('error', { action: { kind: 'error', status: 502 } })
     expect(book.pick(lookup())?.id).toBe('latency')
@@ -47,7 +47,7 @@ describe('FaultBook', () => {
   })
 
   it('removes one rule or all, and refuses an unknown id', () => {
-    const book = new FaultBook()
+    const book = new FaultBook(() => {})
     book.add('a', { action: { kind: 'timeout' } })
     book.add('b', { action: { kind: 'timeout' } })
     expect(book.remove('a').id).toBe('a')

@@ -3,10 +3,13 @@ import { describe, expect, it } from 'vitest'
 import { Dataset } from '../../src/core/dataset.js'
 import type { EmulatedRecord } from '../../src/core/records.js'
 import { nextState } from '../../src/core/records.js'
-import { TENANT_LIMITS, Tenants, type Tenant } from '../../src/core/tenant.js'
+import { TENANT_LIMITS, type Tenant } from '../../src/core/tenant.js'
+import { Tenants } from '../../src/core/tenants.js'
+import { subjectOf } from '../../src/http/subject.js'
 import type { FixtureFile } from '../../src/fixtures/types.js'
 
 const START = Date.parse('2026-11-02T09:00:00.000Z')
+const BYTES = new Uint8Array([1, 2, 3, 4, 5])
 const base = JSON.parse(readFileSync(new URL('../../fixtures/default.json', import.meta.url), 'utf8')) as FixtureFile
 const withAvailable = base.balances.find((b) => b.available_balance !== undefined)!
 const withoutAvailable = base.balances.find((b) => b.available_balance === undefined)!
@@ -20,7 +23,7 @@ function tenantOver (edit: (file: FixtureFile) => void = () => {}): { tenant: Te
     clock: { mode: 'frozen', startMs: START },
     policy: { kind: 'delay', ms: 3000 },
     webhook: { url: null, token: null },
-  }, () => 0, (_tenant, record) => settled.push(record))
+  }, () => 0, (_tenant, record) => settled.push(record), BYTES)
   return { tenant: tenants.get('t'), settled }
 }
 
@@ -202,7 +205,7 @@ describe('balance_changed', () => {
     const file = structuredClone(base)
     const tenants = new Tenants(new Dataset(file), {
       clock: { mode: 'frozen', startMs: START }, policy: { kind: 'immediate' }, webhook: { url: null, token: null },
-    }, () => 0, () => {})
+    }, () => 0, () => {}, BYTES)
     const a = tenants.get('a')
     const b = tenants.get('b')
     a.changeBankBalance(withAvailable.account, { posting: 5 })
@@ -229,7 +232,7 @@ describe('tenant state: snapshot, restore, reset, scenario', () => {
     expect(first[1]).not.toStrictEqual(saved)
     tenant.restore('before')
     expect(tenant.exportState()).toStrictEqual(saved)
-    expect(tenant.records.has(first[0])).toBe(false)
+    expect(tenant.records.get(first[0])).toBeUndefined()
     // Clock and id generator went back too: the same steps give the same ids and the same state.
     expect(steps()).toStrictEqual(first)
   })
@@ -263,7 +266,7 @@ describe('tenant state: snapshot, restore, reset, scenario', () => {
 
   it('loads a scenario into one tenant only, and reset brings back the shared fixtures', () => {
     const file = structuredClone(base)
-    const tenants = new Tenants(new Dataset(file), { clock: { mode: 'frozen', startMs: START }, policy: { kind: 'immediate' }, webhook: { url: null, token: null } }, () => 0, () => {})
+    const tenants = new Tenants(new Dataset(file), { clock: { mode: 'frozen', startMs: START }, policy: { kind: 'immediate' }, webhook: { url: null, token: null } }, () => 0, () => {}, BYTES)
     const [a, b] = [tenants.get('a'), tenants.get('b')]
     const scenario = { ...structuredClone(base), customers: base.customers.slice(0, 1) }
     scenario.accounts = scenario.accounts.filter((x) => x.customer === scenario.customers[0]!._id)
@@ -281,11 +284,11 @@ describe('tenant state: snapshot, restore, reset, scenario', () => {
   it('names the account and customer a request is about, from the body, a balance id or a polled record', () => {
     const { tenant } = tenantOver()
     const customer = base.accounts.find((x) => x._id === account)!.customer
-    expect(tenant.subjectOf('balance/getByAccount', { account_id: account }, {})).toStrictEqual({ route: 'balance/getByAccount', account, customer })
-    expect(tenant.subjectOf('balance/getById', { id: withAvailable._id }, {})).toMatchObject({ account, customer })
+    expect(subjectOf(tenant, 'balance/getByAccount', { account_id: account }, {})).toStrictEqual({ route: 'balance/getByAccount', account, customer })
+    expect(subjectOf(tenant, 'balance/getById', { id: withAvailable._id }, {})).toMatchObject({ account, customer })
     const record = tenant.startRecord('BALANCE', account, url)
-    expect(tenant.subjectOf('callback', undefined, { record: record._id })).toMatchObject({ account, customer })
-    expect(tenant.subjectOf('balance/getByCustomer', 'not an object', {})).toStrictEqual({ route: 'balance/getByCustomer', account: undefined, customer: undefined })
+    expect(subjectOf(tenant, 'callback', undefined, { record: record._id })).toMatchObject({ account, customer })
+    expect(subjectOf(tenant, 'balance/getByCustomer', 'not an object', {})).toStrictEqual({ route: 'balance/getByCustomer', account: undefined, customer: undefined })
   })
 })
 
@@ -300,9 +303,9 @@ describe('a tenant\'s bounds', () => {
     const check = tenant.startRecord('CHECK_BALANCE', withAvailable.account, url)
     // Six more finished than kept: the first six went.
     expect(tenant.records.size).toBe(finishedRecords)
-    expect(() => tenant.recordOf(ids[5]!)).toThrow(`No record found with id "${ids[5]}"`)
-    expect(tenant.recordOf(ids[6]!).state).toBe('done')
-    expect(tenant.recordOf(check._id).state).toBe('done')
+    expect(() => tenant.records.of(ids[5]!)).toThrow(`No record found with id "${ids[5]}"`)
+    expect(tenant.records.of(ids[6]!).state).toBe('done')
+    expect(tenant.records.of(check._id).state).toBe('done')
     tenant.policy = { kind: 'manual' }
     const stalled = tenant.startRecord('CHECK_BALANCE', withAvailable.account, url)
     tenant.policy = { kind: 'immediate' }
@@ -313,9 +316,9 @@ describe('a tenant\'s bounds', () => {
     // A restored tenant goes on dropping from the same place, and still never a running record.
     tenant.importState(tenant.exportState())
     for (let i = 0; i < finishedRecords; i++) tenant.startRecord('BALANCE', withAvailable.account, url)
-    expect(tenant.recordOf(stalled._id).state).toBe('running')
+    expect(tenant.records.of(stalled._id).state).toBe('running')
     expect(tenant.records.size).toBe(finishedRecords + 1)
-    expect(() => tenant.recordOf(check._id)).toThrow()
+    expect(() => tenant.records.of(check._id)).toThrow()
   })
 
   it('folds old bank postings into one event, keeping the balance exact', () => {
@@ -329,6 +332,80 @@ describe('a tenant\'s bounds', () => {
     }
     const stored = tenant.exportState().bankEvents.find(([account]) => account === withAvailable.account)![1]
     expect(stored.length).toBeLessThanOrEqual(2 * bankEventsPerAccount)
-    expect(tenant.bankBalance(withAvailable, tenant.clock.now()).ledger_balance).toBe(expected)
+    expect(tenant.bank.balanceAt(withAvailable.account, withAvailable, tenant.clock.now()).ledger_balance).toBe(expected)
+  })
+})
+
+describe('revision: every change moves it, a look-up never does', () => {
+  it.each([
+    ['advance', () => {}, (t: Tenant) => t.advance(1)],
+    ['advance by zero', () => {}, (t: Tenant) => t.advance(0)],
+    ['resume', () => {}, (t: Tenant) => t.clock.resume()],
+    ['freeze', (t: Tenant) => t.clock.resume(), (t: Tenant) => t.clock.freeze()],
+  ] as const)('moves by one on a clock change: %s', (_name, setup, change) => {
+    const { tenant } = tenantOver()
+    setup(tenant)
+    const before = tenant.revision
+    change(tenant)
+    expect(tenant.revision).toBe(before + 1)
+  })
+
+  it('stays put for look-ups and for a freeze of a frozen clock', () => {
+    const { tenant } = tenantOver()
+    const record = tenant.startRecord('BALANCE', withAvailable.account, url)
+    const before = tenant.revision
+    tenant.clock.freeze()
+    tenant.clock.now()
+    tenant.exportState()
+    tenant.reader.byId(withAvailable._id, true)
+    tenant.reader.byCustomer(base.accounts.find((a) => a._id === withAvailable.account)!.customer, { page: 1, limit: 10 }, true)
+    tenant.records.get(record._id)
+    tenant.nextDueAt()
+    tenant.settleDue()
+    subjectOf(tenant, 'callback', {}, { record: record._id })
+    expect(tenant.revision).toBe(before)
+  })
+
+  it('moves on settings, faults and the webhook log, and on a refused change never', () => {
+    const { tenant } = tenantOver()
+    const moves = (change: () => unknown): number => { const before = tenant.revision; change(); return tenant.revision - before }
+    expect(moves(() => { tenant.policy = { kind: 'manual' } })).toBeGreaterThan(0)
+    expect(moves(() => { tenant.webhook = { url: 'http://127.0.0.1:9/', token: null } })).toBeGreaterThan(0)
+    expect(moves(() => tenant.faults.add('f', { action: { kind: 'timeout' } }))).toBeGreaterThan(0)
+    expect(moves(() => tenant.faults.pick({ route: 'callback', account: undefined, customer: undefined }))).toBeGreaterThan(0)
+    expect(moves(() => tenant.faults.clear())).toBeGreaterThan(0)
+    expect(moves(() => expect(() => tenant.changeBankBalance(withAvailable.account, { posting: Number.MAX_VALUE })).toThrow('must be within'))).toBe(0)
+    expect(moves(() => expect(() => tenant.changeBankBalance('nope', { posting: 1 })).toThrow('No account found'))).toBe(0)
+  })
+})
+
+describe('record ids', () => {
+  const steps = (tenant: Tenant): string[] => [1, 2, 3].map(() => tenant.startRecord('CHECK_BALANCE', withAvailable.account, url)._id)
+  const registry = (bytes: Uint8Array) => new Tenants(new Dataset(base), {
+    clock: { mode: 'frozen', startMs: START }, policy: { kind: 'delay', ms: 3000 }, webhook: { url: null, token: null },
+  }, () => 0, () => {}, bytes)
+
+  it('lay out emulator seconds, the process\'s bytes plus the tenant\'s number, then a counter', () => {
+    const tenants = registry(new Uint8Array([1, 2, 3, 4, 0xff]))
+    const seconds = (START / 1000).toString(16)
+    expect(steps(tenants.get('a'))).toStrictEqual([`${seconds}01020304ff000001`, `${seconds}01020304ff000002`, `${seconds}01020304ff000003`])
+    expect(steps(tenants.get('b'))[0]).toBe(`${seconds}0102030500000001`)
+  })
+
+  it('differ between two tenants taking the same steps, and between two processes', () => {
+    const one = registry(BYTES)
+    const [a, b] = [steps(one.get('a')), steps(one.get('b'))]
+    const restarted = steps(registry(new Uint8Array([9, 9, 9, 9, 9])).get('a'))
+    expect(new Set([...a, ...b, ...restarted]).size).toBe(9)
+  })
+
+  it('go on from the restored counter after a restart, with the new process\'s bytes', () => {
+    const tenant = registry(BYTES).get('a')
+    const before = steps(tenant)
+    const after = registry(new Uint8Array([9, 9, 9, 9, 9])).get('a')
+    after.importState(tenant.exportState())
+    const next = steps(after)
+    expect(next.map((id) => id.slice(18))).toStrictEqual(['000004', '000005', '000006'])
+    expect(next.some((id) => before.includes(id))).toBe(false)
   })
 })

@@ -126,7 +126,7 @@ export class FuzzTarget {
   async settleWebhooks (send: (token: string) => Promise<Answer>): Promise<void> {
     for (const tenant of this.tenants()) {
       const now = tenant.clock.now()
-      if (!tenant.webhooks.some((d) => d.state === 'pending' && d.nextAttemptAt !== null && d.nextAttemptAt <= now)) continue
+      if (!tenant.webhooks.list().some((d) => d.state === 'pending' && d.nextAttemptAt !== null && d.nextAttemptAt <= now)) continue
       const answer = await send(tenant.token)
       if (answer.status !== 200) throw new Error(`settling webhooks of ${JSON.stringify(tenant.token)} answered ${answer.status ?? answer.error}`)
     }

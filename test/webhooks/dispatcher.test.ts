@@ -2,7 +2,8 @@ import { EventEmitter, once } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { request } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
-import { Tenants, type Tenant } from '../../src/core/tenant.js'
+import type { Tenant } from '../../src/core/tenant.js'
+import { Tenants } from '../../src/core/tenants.js'
 import type { WebhookDelivery, WebhookEvent } from '../../src/core/webhooks.js'
 import { WebhookDispatcher } from '../../src/webhooks/dispatcher.js'
 import { defaultFixtures, TEST_CLOCK_START } from '../support/server.js'
@@ -29,11 +30,11 @@ async function tenantWith (url: string, deliveries: number): Promise<Tenant> {
     clock: { mode: 'frozen', startMs: START },
     policy: { kind: 'immediate' },
     webhook: { url, token: 'hook-token' },
-  }, () => START, () => {})
+  }, () => START, () => {}, new Uint8Array(5))
   const tenant = tenants.get('t')
   for (let n = 0; n < deliveries; n++) {
     const event = { event: 'balance.success', record: `r${n}` } as WebhookEvent
-    tenant.logDelivery({ id: `d${n}`, url, token: 'hook-token', event, state: 'pending', attempts: [], nextAttemptAt: START })
+    tenant.webhooks.add({ id: `d${n}`, url, token: 'hook-token', event, state: 'pending', attempts: [], nextAttemptAt: START })
   }
   return tenant
 }
@@ -46,7 +47,7 @@ function dispatcher (options: ConstructorParameters<typeof WebhookDispatcher>[0]
 
 /** Fires 'arrived' as each request reaches a receiver, for a test to wait on. */
 const arrivals = new EventEmitter()
-const outcomes = (tenant: Tenant) => tenant.webhooks.map((d: WebhookDelivery) => d.attempts.map((a) => [a.outcome, a.responseCode, a.error]))
+const outcomes = (tenant: Tenant) => tenant.webhooks.list().map((d: WebhookDelivery) => d.attempts.map((a) => [a.outcome, a.responseCode, a.error]))
 
 describe('WebhookDispatcher', () => {
   it('never has more attempts open than its concurrency, however many fall due at once', async () => {
@@ -84,7 +85,7 @@ describe('WebhookDispatcher', () => {
     for (const response of held.splice(0)) response.writeHead(204).end()
     await sending
     expect(peak).toBe(4)
-    expect(tenant.webhooks.map((d) => d.state)).toStrictEqual(Array(12).fill('delivered'))
+    expect(tenant.webhooks.list().map((d) => d.state)).toStrictEqual(Array(12).fill('delivered'))
   })
 
   it('fails an attempt the receiver never answers once its time-out passes, and goes on with the next', async () => {
@@ -95,7 +96,7 @@ describe('WebhookDispatcher', () => {
     // Two rounds of 200 ms: the third attempt waited for a turn.
     expect(performance.now() - began).toBeGreaterThanOrEqual(400)
     expect(outcomes(tenant)).toStrictEqual(Array(3).fill([['failed', null, 'The operation was aborted due to timeout']]))
-    expect(tenant.webhooks.map((d) => d.nextAttemptAt)).toStrictEqual(Array(3).fill(START + 30_000))
+    expect(tenant.webhooks.list().map((d) => d.nextAttemptAt)).toStrictEqual(Array(3).fill(START + 30_000))
   })
 
   it('does not follow a redirect: a 3xx is a failed attempt', async () => {
@@ -128,7 +129,7 @@ describe('WebhookDispatcher', () => {
     expect(outcomes(tenant)).toStrictEqual([[['delivered', 200, null]]])
     // What the receiver got out before the cut: the cap plus what the sockets' buffers held, far from endless.
     expect(written).toBeLessThan(64 * 1024 * 1024)
-    expect(tenant.webhooks[0]!.attempts[0]!.latencyMs).toBeLessThan(10_000)
+    expect(tenant.webhooks.list()[0]!.attempts[0]!.latencyMs).toBeLessThan(10_000)
   })
 
   it('on close, makes no queued attempt and abandons, unrecorded, one still open after the grace', async () => {
@@ -144,6 +145,6 @@ describe('WebhookDispatcher', () => {
     expect(performance.now() - began).toBeGreaterThanOrEqual(100)
     expect(performance.now() - began).toBeLessThan(5_000)
     expect(arrived).toBe(1)
-    expect(tenant.webhooks.map((d) => [d.state, d.attempts.length])).toStrictEqual(Array(3).fill(['pending', 0]))
+    expect(tenant.webhooks.list().map((d) => [d.state, d.attempts.length])).toStrictEqual(Array(3).fill(['pending', 0]))
   })
 })

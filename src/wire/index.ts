@@ -1,0 +1,58 @@
+/**
+ * The wire contract's types, by name. Every one comes from openapi.yaml through openapi.ts, which
+ * `npm run gen:types` writes and `npm test` checks is current: a shape on the wire is declared once,
+ * in the spec. This module imports nothing else, so any layer may use it.
+ */
+import type { components, operations } from './openapi.js'
+
+type Schemas = components['schemas']
+type Json<T> = T extends { content: { 'application/json': infer B } } ? B : never
+
+/** The JSON body an operation takes. */
+export type Body<Op extends keyof operations> = Json<NonNullable<operations[Op]['requestBody']>>
+/** The query string an operation takes. */
+export type Query<Op extends keyof operations> = NonNullable<operations[Op]['parameters']['query']>
+/** The path parameters of an operation. */
+export type Params<Op extends keyof operations> = NonNullable<operations[Op]['parameters']['path']>
+/** The `data` of an operation's 200 answer. */
+export type Answer<Op extends keyof operations> = Json<operations[Op]['responses'][200]> extends { data: infer D } ? D : never
+
+/**
+ * One variant of a schema whose `kind` decides which other fields it requires. openapi-typescript
+ * does not translate the spec's if/then, so each variant names the fields its kind requires there;
+ * the fields' types are the generated ones.
+ */
+type Variant<T extends { kind: string }, K extends T['kind'], Required extends keyof T = never> =
+  { kind: K } & { [P in Required]-?: NonNullable<T[P]> }
+
+/** A duration such as "3s", "2m", "250ms", or a number of milliseconds. */
+export type Duration = Schemas['Duration']
+/** When a record completes, as the control API and the fixtures write it: `{ kind: 'delay', after: '3s' }`. */
+export type Policy =
+  | Variant<Schemas['Policy'], 'delay', 'after'>
+  | Variant<Schemas['Policy'], 'polls', 'polls'>
+  | Variant<Schemas['Policy'], 'immediate'>
+  | Variant<Schemas['Policy'], 'manual'>
+/** A bank failure a record can be made to end with. */
+export type Failure = Variant<Schemas['Failure'], 'timeout'> | Variant<Schemas['Failure'], 'bank_error', 'message'>
+
+export type ClockView = Schemas['ClockView']
+export type FixtureStats = Schemas['FixtureStats']
+export type TenantView = Schemas['TenantView']
+export type RecordSummary = Omit<Schemas['RecordSummary'], 'policy' | 'failure'> & { policy: Policy, failure: Failure | null }
+export type FaultMatch = Schemas['FaultMatch']
+export type FaultAction = Schemas['FaultAction']
+export type FaultRuleBody = Schemas['FaultRuleBody']
+export type FaultRule = Schemas['FaultRule']
+export type JournalEntry = Schemas['JournalEntry']
+export type WebhookSettings = Schemas['WebhookSettings']
+export type WebhookEvent = Schemas['WebhookEvent']
+export type WebhookDelivery = Schemas['WebhookDelivery']
+export type Balance = Schemas['Balance']
+export type Bank = Schemas['Bank']
+export type BankColors = Schemas['BankColors']
+export type Customer = Schemas['Customer']
+export type PeriodicEntry = Schemas['PeriodicEntry']
+export type Periodic = Schemas['Periodic']
+export type Pagination = Schemas['Pagination']
+export type ErrorEnvelope = Schemas['Error']

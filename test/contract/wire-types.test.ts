@@ -1,0 +1,32 @@
+import { describe, expectTypeOf, it } from 'vitest'
+import type { RecordOutcome } from '../../src/core/records.js'
+import type { BankFixture, CustomerFixture, PeriodicHistory, RecordPolicyFixture } from '../../src/fixtures/types.js'
+import type { Answer, Bank, Body, Customer, Failure, Periodic, Policy } from '../../src/wire/index.js'
+
+// Checked by `tsc --noEmit` (npm test): these fail to compile, not at run time.
+describe('the wire types generated from openapi.yaml', () => {
+  it('require what the spec\'s if/then requires of each policy and failure kind', () => {
+    expectTypeOf<{ kind: 'delay', after: '3s' }>().toExtend<Policy>()
+    expectTypeOf<{ kind: 'delay', after: 250 }>().toExtend<Policy>()
+    expectTypeOf<{ kind: 'delay' }>().not.toExtend<Policy>()
+    expectTypeOf<{ kind: 'polls' }>().not.toExtend<Policy>()
+    expectTypeOf<{ kind: 'sometimes' }>().not.toExtend<Policy>()
+    expectTypeOf<{ kind: 'bank_error' }>().not.toExtend<Failure>()
+  })
+
+  it('agree with the fixture format and the core', () => {
+    expectTypeOf<RecordPolicyFixture>().toExtend<Policy>()
+    expectTypeOf<Exclude<RecordOutcome, { kind: 'success' }>>().toExtend<Failure>()
+    expectTypeOf<Failure>().toExtend<Exclude<RecordOutcome, { kind: 'success' }>>()
+    // The fixture format stores these exactly as the wire answers them.
+    expectTypeOf<BankFixture>().toEqualTypeOf<Bank>()
+    expectTypeOf<CustomerFixture>().toEqualTypeOf<Customer>()
+    expectTypeOf<PeriodicHistory>().toEqualTypeOf<Periodic>()
+  })
+
+  it('name operations\' bodies and answers', () => {
+    expectTypeOf<Body<'adminTakeSnapshot'>>().toEqualTypeOf<{ name: string }>()
+    expectTypeOf<Answer<'adminClearRequests'>>().toEqualTypeOf<{ removed: number }>()
+    expectTypeOf<Answer<'adminHealth'>['persistence']>().toEqualTypeOf<string | null>()
+  })
+})

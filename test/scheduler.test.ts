@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { Dataset } from '../src/core/dataset.js'
+import type { ClockMode } from '../src/core/clock.js'
+import type { Tenant } from '../src/core/tenant.js'
+import { Tenants } from '../src/core/tenants.js'
+import type { FixtureFile } from '../src/fixtures/types.js'
+import { Scheduler } from '../src/scheduler.js'
+
+const START = Date.parse('2026-11-02T09:00:00.000Z')
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/default.json', import.meta.url), 'utf8')) as FixtureFile
+const account = fixture.balances[0]!.account
+const url = (id: string) => `http://emulator/v2/callback?record=${id}`
+
+// Fake timers drive real time (Date.now and setTimeout together): the running clock follows them, and no test waits.
+beforeEach(() => { vi.useFakeTimers({ now: 0 }) })
+afterEach(() => { vi.useRealTimers() })
+
+/** A scheduler over one tenant whose clock follows the fake real time; `runDue` stands in for the webhook dispatcher. */
+function schedulerOver (mode: ClockMode, runDue: (tenant: Tenant) => Promise<void> = async () => {}) {
+  const tenant = new Tenants(new Dataset(fixture), {
+    clock: { mode, startMs: START }, policy: { kind: 'delay', ms: 3000 }, webhook: { url: null, token: null },
+  }, () => Date.now(), () => {}, new Uint8Array(5)).get('t')
+  const saved: number[] = []
+  const scheduler = new Scheduler({ runDue }, async (t) => { saved.push(t.clock.now()) })
+  return { tenant, scheduler, saved }
+}
+
+describe('Scheduler', () => {
+  it('wakes a running tenant exactly when its next record falls due, settles and saves it', async () => {
+    const { tenant, scheduler, saved } = schedulerOver('running')
+    const record = tenant.startRecord('CHECK_BALANCE', account, url)
+    scheduler.plan(tenant)
+    expect(vi.getTimerCount()).toBe(1)
+    await vi.advanceTimersByTimeAsync(2999)
+    expect(record.state).toBe('running')
+    await vi.advanceTimersByTimeAsync(1)
+    expect([record.state, record.endedAt, saved]).toStrictEqual(['done', START + 3000, [START + 3000]])
+    expect(vi.getTimerCount()).toBe(0)
+    scheduler.close()
+  })
+
+  it('sets no timer for a frozen clock: only an advance moves it', () => {
+    const { tenant, scheduler } = schedulerOver('frozen')
+    tenant.startRecord('CHECK_BALANCE', account, url)
+    scheduler.plan(tenant)
+    expect(vi.getTimerCount()).toBe(0)
+    scheduler.close()
+  })
+
+  it('moves its timer when the next due time changes, and close clears it for good', async () => {
+    const { tenant, scheduler } = schedulerOver('running')
+    const record = tenant.startRecord('CHECK_BALANCE', account, url)
+    scheduler.plan(tenant)
+    tenant.setRecordPolicy(record._id, { kind: 'delay', ms: 10_000 })
+    scheduler.plan(tenant)
+    expect(vi.getTimerCount()).toBe(1)
+    await vi.advanceTimersByTimeAsync(9999)
+    expect(record.state).toBe('running')
+    scheduler.close()
+    expect(vi.getTimerCount()).toBe(0)
+    scheduler.plan(tenant)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('plans again after webhook attempts, for the retries they scheduled', async () => {
+    const calls: number[] = []
+    const { tenant, scheduler } = schedulerOver('running', async (t) => {
+      calls.push(t.clock.now())
+      // The first attempt fails and asks for a retry 30 s on.
+      if (calls.length === 1) t.webhooks.add({ id: 'w', url: 'http://127.0.0.1:9/', token: null, event: t.eventOf(t.records.values().next().value!), state: 'pending', attempts: [], nextAttemptAt: t.clock.now() + 30_000 })
+    })
+    tenant.startRecord('CHECK_BALANCE', account, url)
+    scheduler.plan(tenant)
+    await vi.advanceTimersByTimeAsync(3000)
+    expect(calls).toStrictEqual([START + 3000])
+    expect(vi.getTimerCount()).toBe(1)
+    await vi.advanceTimersByTimeAsync(30_000)
+    expect(calls).toStrictEqual([START + 3000, START + 33_000])
+    scheduler.close()
+  })
+})
