@@ -13,6 +13,7 @@ import { JsonDataset } from './dataset/json.js'
 import { tokenOf } from './http/auth.js'
 import { installDocs } from './http/docs.js'
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/errors.js'
+import { installConnections, resolveConnections, timeoutOptions, type ConnectionOptions } from './http/connections.js'
 import { installExpressHeaders } from './http/express-headers.js'
 import { installTraffic } from './http/traffic.js'
 import { schemaCompilers, type SchemaCompilation } from './openapi/compilers.js'
@@ -53,6 +54,8 @@ export interface AppOptions {
   adminToken?: string
   /** How route schemas are compiled: 'lazy' (default), each on first use; 'eager', all at start-up as Fastify does (schemaCompilers). */
   compileSchemas?: SchemaCompilation
+  /** Timeouts, the connection cap and the shutdown grace (CONNECTION_DEFAULTS). */
+  connections?: ConnectionOptions
 }
 
 /** The base prefixes Okra's clients use (okra-api.md §1, D21), read from openapi.yaml's servers. */
@@ -78,6 +81,7 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
   const dataset = await resolveDataset(options.fixtures)
   const realNow = options.realNow ?? Date.now
   const start = options.clock?.start
+  const connections = resolveConnections(options.connections)
   const dispatcher = new WebhookDispatcher()
   let store: TenantStore | null = null
   // What a wake changed is saved for nobody waiting: a refused write is logged, and the tenant's next save retries it.
@@ -104,8 +108,9 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
 
   const serverOptions: FastifyServerOptions = {
     logger: options.logger ?? false,
-    // Express's (and so Okra's) keep-alive: Node then answers `Keep-Alive: timeout=5`.
-    keepAliveTimeout: 5000,
+    ...timeoutOptions(connections),
+    // A request racing a shutdown is answered as usual (and told the connection closes), not with Fastify's own 503.
+    return503OnClosing: false,
     bodyLimit: ONE_MIB,
     exposeHeadRoutes: false,
     // What the router and Node's parser refuse is answered in Okra's envelope too, not Fastify's.
@@ -124,6 +129,7 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
     },
   }
   const app = Fastify(serverOptions)
+  installConnections(app, connections)
   options.onApp?.(app)
   app.decorate('dataset', dataset)
   app.decorate('tenants', tenants)
@@ -169,7 +175,8 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
   }
   app.addHook('onClose', async () => {
     scheduler.close()
-    await dispatcher.idle()
+    // Only after the HTTP grace (connections.ts), so together they stay within two graces whatever receivers do.
+    await dispatcher.close(connections.shutdownGraceMs)
     if (store === null) return
     try {
       for (const tenant of tenants.all()) await store.saveIfChanged(tenant)
@@ -234,7 +241,9 @@ function requireAdminToken (expected: string) {
 function answerAsExpress (app: FastifyInstance): void {
   // Okra's Express body parser reads an empty JSON body as {}; missing fields are then named.
   const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.decorateRequest('bodyText', null)
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    request.bodyText = body as string
     if (body === '') {
       done(null, {})
       return
@@ -246,6 +255,12 @@ function answerAsExpress (app: FastifyInstance): void {
         done(error, value)
       }
     })
+  })
+
+  // Fastify's own, but keeping the text for the journal, as the JSON parser does.
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (request, body, done) => {
+    request.bodyText = body as string
+    done(null, body)
   })
 
   const routesByPath = new Map<string, string[]>()

@@ -2,6 +2,7 @@ import { isIP } from 'node:net'
 import { parseArgs } from 'node:util'
 import type { GenerateOptions } from './dataset/generate.js'
 import { parseDuration } from './core/duration.js'
+import { CONNECTION_DEFAULTS as NET, resolveConnections, type ConnectionOptions } from './http/connections.js'
 import { LOG_LEVELS, type LogLevel } from './http/logging.js'
 
 /*
@@ -36,6 +37,7 @@ export interface CommandLineStart {
   webhook?: { url: string, token?: string }
   db?: string
   adminToken?: string
+  connections: ConnectionOptions
 }
 
 export interface ServeCommand {
@@ -76,6 +78,10 @@ Server options:
   --webhook-token T   sent with each webhook as "Authorization: Bearer T"
   --db PATH           keep every tenant's state in this directory across restarts (default: in memory)
   --admin-token T     lock /__admin: every call must send "X-Admin-Token: T"
+  --header-timeout D  close a connection whose request headers are not all in after D (default 10s)
+  --request-timeout D answer 408 to a request (headers and body) not all in after D (default 30s)
+  --keep-alive-timeout D  close an idle keep-alive connection after D (default 5s, as Okra's)
+  --max-connections N open connections at most; at the cap the longest idle one is closed (default 1024)
   --log-level L       fatal, error, warn (default), info (every request), debug, trace or silent;
                       logs go to stderr, readable on a terminal and JSON lines otherwise
   -h, --help          show this help
@@ -128,10 +134,21 @@ async function serveCommand (args: readonly string[], env: Environment): Promise
       db: { type: 'string' },
       'admin-token': { type: 'string' },
       'log-level': { type: 'string' },
+      'header-timeout': { type: 'string' },
+      'request-timeout': { type: 'string' },
+      'keep-alive-timeout': { type: 'string' },
+      'max-connections': { type: 'string' },
     },
   })
   if (values.help === true) return { kind: 'help', defaults: await generateDefaults() }
   if (values.version === true) return { kind: 'version' }
+  const connections = {
+    headerTimeoutMs: durationOption(values['header-timeout'], '--header-timeout', NET.headerTimeoutMs),
+    requestTimeoutMs: durationOption(values['request-timeout'], '--request-timeout', NET.requestTimeoutMs),
+    keepAliveTimeoutMs: durationOption(values['keep-alive-timeout'], '--keep-alive-timeout', NET.keepAliveTimeoutMs),
+    maxConnections: wholeNumber(values['max-connections'], '--max-connections', NET.maxConnections),
+  }
+  try { resolveConnections(connections) } catch (error) { throw new UsageError((error as Error).message) }
   const logLevel = (values['log-level'] ?? 'warn') as LogLevel
   if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level is one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`)
   if (values['admin-token'] === '') throw new UsageError('--admin-token needs a value')
@@ -159,6 +176,7 @@ async function serveCommand (args: readonly string[], env: Environment): Promise
       ...(tokens === undefined ? {} : { tokens }),
       clock: { mode: clockMode, ...(clockStart === undefined ? {} : { start: clockStart }) },
       recordDelayMs,
+      connections,
       ...(webhookUrl === undefined ? {} : { webhook: { url: webhookUrl, ...(values['webhook-token'] === undefined ? {} : { token: values['webhook-token'] }) } }),
       ...(values.db === undefined ? {} : { db: values.db }),
       ...(values['admin-token'] === undefined ? {} : { adminToken: values['admin-token'] }),

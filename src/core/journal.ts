@@ -1,4 +1,6 @@
-/** One Okra request a tenant made, as the journal keeps it. */
+import { parse as parseQuery } from 'node:querystring'
+
+/** One Okra request a tenant made, as /__admin/requests lists it. */
 export interface JournalEntry {
   /** Position in the tenant's journal since its last reset; ids keep counting when old entries are dropped. */
   seq: number
@@ -9,13 +11,33 @@ export interface JournalEntry {
   path: string
   /** The route below the prefix, e.g. `balance/getByCustomer`; null when no route matched. */
   route: string | null
+  /** The query string, parsed when listed. */
   query: Record<string, unknown>
-  /** The parsed body; null when there was none or it could not be read. */
-  body: unknown
+  /** The body's text as sent, its first 4 KiB (JOURNAL_BODY_BYTES); null when no body was read. */
+  body: string | null
+  /** The body's full length in bytes. */
+  bodyBytes: number
   status: number
   account: string | null
   customer: string | null
   /** The fault rule that answered, if one did. */
+  fault: string | null
+}
+
+/** A request as the HTTP layer hands it over: the whole body text, which the journal cuts. */
+export interface JournalRequest {
+  at: string
+  method: string
+  /** Path and query string as sent. */
+  url: string
+  route: string | null
+  /** The body's text as read; null when none was (no body, or refused before reading). */
+  body: string | null
+  /** The body's length when it was not read (its Content-Length); the text's length otherwise. */
+  bodyBytes?: number
+  status: number
+  account: string | null
+  customer: string | null
   fault: string | null
 }
 
@@ -33,38 +55,83 @@ export interface JournalFilter {
 export interface JournalPage {
   /** How many kept entries match, before `limit`. */
   count: number
-  /** Entries dropped to keep the journal within its bound, since the last reset. */
+  /** Entries dropped to keep the journal within its bounds, since the last reset. */
   dropped: number
   requests: JournalEntry[]
 }
 
 export const DEFAULT_JOURNAL_CAPACITY = 1000
+/** The bytes of text a journal keeps (its entries' `cost`), whatever its entries hold. */
+export const DEFAULT_JOURNAL_BYTES = 1024 * 1024
+/** How much of each body is kept: enough to read any Okra request, too little to matter a thousand times over. */
+export const JOURNAL_BODY_BYTES = 4096
+/** Account and customer ids longer than this are no real ids; they are kept cut, not whole. */
+const ID_CHARS = 256
+/** What an entry costs beyond its text: the object, its numbers and short strings. */
+const ENTRY_OVERHEAD = 256
+
+interface Kept {
+  seq: number
+  at: string
+  method: string
+  path: string
+  queryText: string
+  route: string | null
+  body: string | null
+  bodyBytes: number
+  status: number
+  account: string | null
+  customer: string | null
+  fault: string | null
+  cost: number
+}
 
 /**
- * A bounded log of requests: past the capacity the oldest entry goes and `dropped` counts it, so a
- * long run keeps a constant footprint and an assertion can still tell that entries were lost.
+ * A bounded log of requests, in entries and in bytes: past either bound the oldest entries go and
+ * `dropped` counts them, so a long run keeps a constant footprint and an assertion can still tell
+ * that entries were lost. It keeps text only, never a parsed body: 64 KiB of `[[],[],...]` parses
+ * into some 900 KB of objects, and a body the journal kept was a body the heap kept.
  */
 export class RequestJournal {
   readonly capacity: number
-  private entries: JournalEntry[] = []
-  /** Index of the oldest entry once the ring is full. */
-  private head = 0
+  readonly maxBytes: number
+  private entries: Kept[] = []
   private seq = 0
   private droppedCount = 0
+  private keptBytes = 0
 
-  constructor (capacity = DEFAULT_JOURNAL_CAPACITY) {
+  constructor (capacity = DEFAULT_JOURNAL_CAPACITY, maxBytes = DEFAULT_JOURNAL_BYTES) {
     this.capacity = capacity
+    this.maxBytes = maxBytes
   }
 
-  add (entry: Omit<JournalEntry, 'seq'>): void {
-    const kept: JournalEntry = { seq: ++this.seq, ...entry }
-    if (this.entries.length < this.capacity) {
-      this.entries.push(kept)
-      return
+  add (request: JournalRequest): void {
+    const query = request.url.indexOf('?')
+    const body = request.body === null ? null : headOf(request.body, JOURNAL_BODY_BYTES)
+    const account = request.account === null ? null : headOf(request.account, ID_CHARS)
+    const customer = request.customer === null ? null : headOf(request.customer, ID_CHARS)
+    const kept: Kept = {
+      seq: ++this.seq,
+      at: request.at,
+      method: request.method,
+      path: query === -1 ? request.url : request.url.slice(0, query),
+      queryText: query === -1 ? '' : request.url.slice(query + 1),
+      route: request.route,
+      body,
+      bodyBytes: request.bodyBytes ?? (request.body === null ? 0 : Buffer.byteLength(request.body)),
+      status: request.status,
+      account,
+      customer,
+      fault: request.fault,
+      cost: ENTRY_OVERHEAD + request.url.length + (body === null ? 0 : Buffer.byteLength(body)) +
+        (account?.length ?? 0) + (customer?.length ?? 0) + (request.route?.length ?? 0),
     }
-    this.entries[this.head] = kept
-    this.head = (this.head + 1) % this.capacity
-    this.droppedCount += 1
+    this.entries.push(kept)
+    this.keptBytes += kept.cost
+    while (this.entries.length > this.capacity || (this.keptBytes > this.maxBytes && this.entries.length > 1)) {
+      this.keptBytes -= (this.entries.shift() as Kept).cost
+      this.droppedCount += 1
+    }
   }
 
   get dropped (): number {
@@ -75,15 +142,20 @@ export class RequestJournal {
     return this.entries.length
   }
 
+  /** The bytes of text kept now, never above `maxBytes` by more than the newest entry. */
+  get bytes (): number {
+    return this.keptBytes
+  }
+
   /** Oldest first. */
   all (): JournalEntry[] {
-    return this.head === 0 ? [...this.entries] : [...this.entries.slice(this.head), ...this.entries.slice(0, this.head)]
+    return this.entries.map(entryOf)
   }
 
   query (filter: JournalFilter = {}): JournalPage {
     const route = filter.route?.replace(/^\/+/, '')
     const method = filter.method?.toUpperCase()
-    const matching = this.all().filter((e) =>
+    const matching = this.entries.filter((e) =>
       (method === undefined || e.method === method) &&
       (route === undefined || e.route === route) &&
       (filter.status === undefined || e.status === filter.status) &&
@@ -91,13 +163,31 @@ export class RequestJournal {
       (filter.customer === undefined || e.customer === filter.customer) &&
       (filter.fault === undefined || (e.fault !== null) === filter.fault))
     const requests = filter.limit === undefined ? matching : matching.slice(Math.max(0, matching.length - filter.limit))
-    return { count: matching.length, dropped: this.droppedCount, requests }
+    return { count: matching.length, dropped: this.droppedCount, requests: requests.map(entryOf) }
   }
 
   clear (): void {
     this.entries = []
-    this.head = 0
     this.seq = 0
     this.droppedCount = 0
+    this.keptBytes = 0
   }
+}
+
+function entryOf ({ queryText, cost: _cost, ...kept }: Kept): JournalEntry {
+  return { ...kept, query: { ...parseQuery(queryText) } }
+}
+
+/**
+ * The first `limit` UTF-8 bytes of `text`, cut at a character boundary, as a string of its own:
+ * a `slice` of a 1 MiB body would keep the whole body alive behind it.
+ */
+export function headOf (text: string, limit: number): string {
+  // No character is more than 3 UTF-8 bytes per UTF-16 unit: such a text fits whole.
+  if (text.length * 3 <= limit) return text
+  const bytes = Buffer.from(text.slice(0, limit))
+  if (bytes.length <= limit) return bytes.toString()
+  let end = limit
+  while (end > 0 && ((bytes[end] as number) & 0xC0) === 0x80) end--
+  return bytes.subarray(0, end).toString()
 }

@@ -1,4 +1,4 @@
-import { STATUS_CODES } from 'node:http'
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { DomainError, type ErrorCode } from '../core/errors.js'
@@ -10,6 +10,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   OKRA_EMU_INVALID_FIELD: 400,
   OKRA_EMU_UNSUPPORTED_MEDIA_TYPE: 415,
   OKRA_EMU_BODY_TOO_LARGE: 413,
+  OKRA_EMU_REQUEST_TIMEOUT: 408,
+  OKRA_EMU_EXPECTATION_FAILED: 417,
   OKRA_EMU_ROUTE_NOT_FOUND: 404,
   OKRA_EMU_METHOD_NOT_ALLOWED: 405,
   OKRA_EMU_BALANCE_NOT_FOUND: 404,
@@ -111,17 +113,51 @@ export function frameworkErrors (error: FastifyError, _request: FastifyRequest, 
  */
 export function clientErrorHandler (error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return
-  const message = error.code === 'HPE_HEADER_OVERFLOW'
-    ? 'The request headers are larger than the 16 KiB Node accepts'
-    : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'The request took too long to arrive' : 'The request could not be read as HTTP'
-  const domain = new DomainError('OKRA_EMU_INVALID_JSON', message)
+  const domain = error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    ? new DomainError('OKRA_EMU_REQUEST_TIMEOUT', 'The request took too long to arrive')
+    : new DomainError('OKRA_EMU_INVALID_JSON', error.code === 'HPE_HEADER_OVERFLOW'
+      ? 'The request headers are larger than the 16 KiB Node accepts'
+      : 'The request could not be read as HTTP')
+  // A request answered before its body had all arrived has its answer: a second one would be garbage.
+  const answering = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage
+  if (socket.writable && answering?.headersSent !== true) socket.write(rawAnswer(domain))
+  socket.destroy()
+}
+
+/** An answer written straight to the socket, for requests that never reach Fastify. */
+function rawAnswer (domain: DomainError): string {
   const status = HTTP_STATUS[domain.code]
   const body = JSON.stringify(errorBody(domain))
-  if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+}
+
+/**
+ * For Node's 'checkExpectation' event: an `Expect` other than `100-continue`, which Node otherwise
+ * answers with a bare 417. Fastify never sees the request; its body, if sent anyway, is not read.
+ */
+export function expectationFailed (request: IncomingMessage, response: ServerResponse): void {
+  const expectation = String(request.headers.expect).slice(0, 100)
+  const domain = new DomainError('OKRA_EMU_EXPECTATION_FAILED', `Expect: ${expectation} is not supported; only 100-continue is`)
+  const body = JSON.stringify(errorBody(domain))
+  response.writeHead(HTTP_STATUS[domain.code], {
+    'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close',
+  })
+  response.end(body)
+}
+
+/**
+ * HTTP/1.1 requires a Host header. Node's check (requireHostHeader) answers a bare 400 of its own,
+ * so it is off (connections.ts) and this hook, first on every request, answers the envelope instead.
+ */
+function requireHost (request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  const { raw } = request
+  if (raw.headers.host !== undefined || raw.httpVersionMajor !== 1 || raw.httpVersionMinor !== 1) {
+    done()
+    return
   }
-  socket.destroy()
+  reply.header('connection', 'close')
+  sendDomainError(reply, new DomainError('OKRA_EMU_INVALID_JSON', 'An HTTP/1.1 request must send a Host header'))
 }
 
 /**
@@ -129,6 +165,7 @@ export function clientErrorHandler (error: Error & { code?: string }, socket: So
  * Unknown paths are 404; a known path with the wrong method is 405 with an Allow header.
  */
 export function installErrorHandling (app: FastifyInstance, allowedMethods: (path: string) => string[] | undefined): void {
+  app.addHook('onRequest', requireHost)
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const domain = toDomainError(error)
     if (domain.code === 'OKRA_EMU_INTERNAL') request.log.error({ err: error }, 'unexpected error')

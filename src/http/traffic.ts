@@ -10,12 +10,12 @@ declare module 'fastify' {
     subject: FaultSubject | null
     /** The fault rule that answered, if one did. */
     fault: FaultRule | null
+    /** The body's text as read, for the journal to keep the head of; null when none was read. */
+    bodyText: string | null
   }
 }
 
 export const FAULT_HEADER = 'x-okra-emulator-fault'
-/** Bodies past this size are journaled as a marker: a thousand 1 MiB bodies would make the bound meaningless. */
-export const JOURNAL_BODY_LIMIT = 64 * 1024
 const RATE_LIMIT_MESSAGE = 'Too many requests. Please retry after 60 seconds'
 
 /**
@@ -97,15 +97,19 @@ function journal (request: FastifyRequest, status: number, route: string | null)
   tenant.journal.add({
     at: new Date(tenant.clock.now()).toISOString(),
     method: request.method,
-    path: request.url.split('?', 1)[0] as string,
+    url: request.url,
     route,
-    query: { ...(request.query as Record<string, unknown>) },
-    body: Number(request.headers['content-length'] ?? 0) > JOURNAL_BODY_LIMIT
-      ? { truncated: true, bytes: Number(request.headers['content-length']) }
-      : request.body ?? null,
+    body: request.bodyText,
+    // A body refused unread (too large by its Content-Length) is known by that length alone.
+    ...(request.bodyText === null ? { bodyBytes: declaredLength(request.headers['content-length']) } : {}),
     status,
     account: subject?.account ?? null,
     customer: subject?.customer ?? null,
     fault: request.fault?.id ?? null,
   })
+}
+
+function declaredLength (header: string | undefined): number {
+  const length = Number(header ?? 0)
+  return Number.isSafeInteger(length) && length > 0 ? length : 0
 }

@@ -1,22 +1,49 @@
 import { performance } from 'node:perf_hooks'
+import type { Dispatcher } from 'undici'
 import type { EmulatedRecord } from '../core/records.js'
 import type { Tenant } from '../core/tenant.js'
 import { WEBHOOK_RETRY, type WebhookDelivery } from '../core/webhooks.js'
 
+export interface DispatcherOptions {
+  /** Attempts under way at once, across every tenant and receiver; the others wait their turn. */
+  concurrency?: number
+  /** An attempt not answered by then has failed. */
+  timeoutMs?: number
+  /** A receiver's answer is read (and thrown away) up to this many bytes; past that it is cut off. */
+  maxAnswerBytes?: number
+}
+
+export const DISPATCHER_DEFAULTS: Readonly<Required<DispatcherOptions>> = Object.freeze({
+  // A burst of settled records into a receiver that never answers once opened a socket each, until
+  // the local ports ran out; a test's receiver never needs more than a few at a time.
+  concurrency: 32,
+  timeoutMs: WEBHOOK_RETRY.timeoutMs,
+  maxAnswerBytes: 64 * 1024,
+})
+
 // undici is about 110 modules: it loads with the first webhook, not with every start.
 let undici: Promise<typeof import('undici')> | undefined
-async function sendWith (url: string, options: Parameters<typeof import('undici').request>[1]) {
-  undici ??= import('undici')
-  return await (await undici).request(url, options)
-}
 
 /**
  * Posts webhook events with undici, off the request path: an answer never waits for a receiver.
  * Attempts fall due on the tenant's clock; `runDue` makes the due ones and resolves when they are
  * done, which is how /__admin/clock/advance can answer only after the webhooks it caused.
+ * Redirects are not followed (undici's `request` never does): a 3xx is a failed attempt, as any
+ * answer but a 2xx.
  */
 export class WebhookDispatcher {
+  private readonly options: Readonly<Required<DispatcherOptions>>
+  /** Every attempt started and not finished, waiting for its turn or under way. */
   private readonly inFlight = new Map<WebhookDelivery, Promise<void>>()
+  private readonly waiting: Array<() => void> = []
+  private sending = 0
+  private closed = false
+  private readonly stopping = new AbortController()
+  private agent: Dispatcher | undefined
+
+  constructor (options: DispatcherOptions = {}) {
+    this.options = { ...DISPATCHER_DEFAULTS, ...options }
+  }
 
   /** Called as a record settles: queues its event for the tenant's webhook URL, if it has one. */
   enqueue (tenant: Tenant, record: EmulatedRecord): void {
@@ -60,33 +87,81 @@ export class WebhookDispatcher {
     await Promise.all(started)
   }
 
-  /** Waits for every attempt under way, for a graceful shutdown. */
+  /** Waits for every attempt started, queued ones included. */
   async idle (): Promise<void> {
     await Promise.all(this.inFlight.values())
   }
 
+  /**
+   * For a shutdown: queued attempts are not made, those under way get `graceMs` to finish and are
+   * then abandoned. Neither is recorded, so with --db the delivery is still pending after a restart.
+   */
+  async close (graceMs: number): Promise<void> {
+    this.closed = true
+    const abandon = setTimeout(() => { this.stopping.abort() }, graceMs)
+    await this.idle()
+    clearTimeout(abandon)
+    await this.agent?.destroy()
+  }
+
   private attempt (tenant: Tenant, delivery: WebhookDelivery): Promise<void> {
-    const attemptAt = tenant.clock.now()
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'okra-emulator' }
-    if (delivery.token !== null) headers.authorization = `Bearer ${delivery.token}`
-    const began = performance.now()
-    const done = sendWith(delivery.url, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify(delivery.event),
-      headersTimeout: WEBHOOK_RETRY.timeoutMs,
-      bodyTimeout: WEBHOOK_RETRY.timeoutMs,
-      signal: AbortSignal.timeout(WEBHOOK_RETRY.timeoutMs),
-    }).then(async (response) => {
-      await response.body.dump()
-      const ok = response.statusCode >= 200 && response.statusCode < 300
-      return { outcome: ok ? 'delivered' as const : 'failed' as const, responseCode: response.statusCode, error: ok ? null : `receiver answered ${response.statusCode}` }
-    }, (error: Error) => ({ outcome: 'failed' as const, responseCode: null, error: error.message }))
-      .then((result) => {
-        tenant.webhooks.attempted(delivery, { ...result, at: new Date(attemptAt).toISOString(), latencyMs: Math.round(performance.now() - began) }, attemptAt)
+    const done = this.turn()
+      .then(async () => {
+        try {
+          if (!this.closed) await this.send(tenant, delivery)
+        } finally {
+          this.release()
+        }
       })
       .finally(() => { this.inFlight.delete(delivery) })
     this.inFlight.set(delivery, done)
     return done
+  }
+
+  private async turn (): Promise<void> {
+    if (this.sending < this.options.concurrency) {
+      this.sending += 1
+      return
+    }
+    await new Promise<void>((resolve) => { this.waiting.push(resolve) })
+  }
+
+  /** Hands the finished attempt's turn to the next one waiting. */
+  private release (): void {
+    const next = this.waiting.shift()
+    if (next === undefined) this.sending -= 1
+    else next()
+  }
+
+  private async send (tenant: Tenant, delivery: WebhookDelivery): Promise<void> {
+    const { request, Agent } = await (undici ??= import('undici'))
+    // Its own agent: the process's global one may belong to the test suite that started the emulator.
+    this.agent ??= new Agent()
+    const attemptAt = tenant.clock.now()
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'okra-emulator' }
+    if (delivery.token !== null) headers.authorization = `Bearer ${delivery.token}`
+    const { timeoutMs } = this.options
+    const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), this.stopping.signal])
+    const began = performance.now()
+    let result: { outcome: 'delivered' | 'failed', responseCode: number | null, error: string | null }
+    try {
+      const response = await request(delivery.url, {
+        dispatcher: this.agent,
+        method: 'POST',
+        headers,
+        body: JSON.stringify(delivery.event),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal,
+      })
+      // Read to a cap, so a receiver streaming without end costs neither memory nor the attempt's whole time.
+      await response.body.dump({ limit: this.options.maxAnswerBytes, signal })
+      const ok = response.statusCode >= 200 && response.statusCode < 300
+      result = { outcome: ok ? 'delivered' : 'failed', responseCode: response.statusCode, error: ok ? null : `receiver answered ${response.statusCode}` }
+    } catch (error) {
+      if (this.stopping.signal.aborted) return
+      result = { outcome: 'failed', responseCode: null, error: (error as Error).message }
+    }
+    tenant.webhooks.attempted(delivery, { ...result, at: new Date(attemptAt).toISOString(), latencyMs: Math.round(performance.now() - began) }, attemptAt)
   }
 }

@@ -640,8 +640,9 @@ export interface paths {
         };
         /**
          * The journal of Okra requests this tenant made, oldest first, filtered.
-         * @description Keeps the last 1,000 requests of each tenant; `dropped` counts those let go since the last
-         *     reset or clear. `count` is how many kept entries match the filter, before `limit`.
+         * @description Keeps the last 1,000 requests of each tenant, and at most 1 MiB of their text (a body counts
+         *     its kept 4 KiB at most); `dropped` counts those let go since the last reset or clear. `count`
+         *     is how many kept entries match the filter, before `limit`.
          */
         get: operations["adminListRequests"];
         put?: never;
@@ -722,8 +723,10 @@ export interface components {
             query: {
                 [key: string]: unknown;
             };
-            /** @description The parsed body, or null. */
-            body: unknown;
+            /** @description The body as sent, its first 4 KiB (cut between characters); null when no body was read. */
+            body: string | null;
+            /** @description The full length of the body in bytes (its Content-Length when it was refused unread). */
+            bodyBytes: number;
             /** @description The status answered; 0 when a fault closed the connection. */
             status: number;
             account: string | null;

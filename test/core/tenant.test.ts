@@ -256,7 +256,7 @@ describe('tenant state: snapshot, restore, reset, scenario', () => {
     tenant.startRecord('BALANCE', account, url)
     tenant.advance(60_000)
     tenant.faults.add('f', { action: { kind: 'timeout' } })
-    tenant.journal.add({ at: '', method: 'POST', path: '/', route: null, query: {}, body: null, status: 200, account: null, customer: null, fault: null })
+    tenant.journal.add({ at: '', method: 'POST', url: '/', route: null, body: null, status: 200, account: null, customer: null, fault: null })
     tenant.reset()
     expect(tenant.exportState()).toStrictEqual(fresh)
     expect(tenant.journal.size).toBe(0)
