@@ -15,7 +15,7 @@ import type { Scheduler } from '../scheduler.js'
 import type { WebhookDispatcher } from '../webhooks/dispatcher.js'
 import { ok } from './envelope.js'
 
-function clockOf (tenant: Tenant) {
+export function clockOf (tenant: Tenant) {
   return { now: new Date(tenant.clock.now()).toISOString(), mode: tenant.clock.mode }
 }
 

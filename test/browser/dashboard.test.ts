@@ -1,0 +1,94 @@
+import type { Browser, Page } from 'playwright-core'
+import { request } from 'undici'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestServer, type TestServer } from '../support/server.js'
+import { launchChromium } from './browser.js'
+
+const ACCOUNT = '68c82a9a00000000002a0004'
+
+let browser: Browser
+beforeAll(async () => { browser = await launchChromium() })
+afterAll(async () => { await browser?.close() })
+
+async function open (server: TestServer, path: string): Promise<Page> {
+  const page = await browser.newPage()
+  // Nothing here sleeps: each wait ends as soon as the page shows what it waits for.
+  page.setDefaultTimeout(10_000)
+  await page.goto(`${server.url}${path}`)
+  return page
+}
+
+/** Polls a callback_url as an Okra client would. */
+async function follow (callbackUrl: string) {
+  const response = await request(callbackUrl, { headers: { authorization: 'Bearer test-token' } })
+  return { status: response.statusCode, body: await response.body.json() as { status: string, message: string } }
+}
+
+describe('the dashboard', () => {
+  let server: TestServer
+  beforeAll(async () => { server = await startTestServer() })
+  afterAll(async () => { await server?.close() })
+
+  it('shows a refresh made over HTTP and completes it from the keyboard', async () => {
+    const page = await open(server, '/')
+    await page.getByText('No tenant yet').waitFor()
+
+    const started = await server.post('/v2/balance/refresh', { account_id: ACCOUNT })
+    const { record, callback_url: callbackUrl } = started.body.data as { record: string, callback_url: string }
+    expect(await follow(callbackUrl)).toStrictEqual({ status: 202, body: expect.objectContaining({ status: 'pending' }) })
+
+    // The page picks the new tenant up on its own, and the record with it.
+    await page.getByRole('button', { name: 'Tenant test-token' }).waitFor()
+    const complete = page.getByRole('button', { name: `Complete record ${record}` })
+    await complete.focus()
+    await page.keyboard.press('Enter')
+    await complete.waitFor({ state: 'detached' })
+
+    // The clock is frozen, so only the page's click can have completed it.
+    const done = await follow(callbackUrl)
+    expect(done.status).toBe(200)
+    expect(done.body).toMatchObject({ status: 'success', message: 'Successfully fetched updated balance!' })
+    expect(await page.getByRole('status').textContent()).toBe(`Record ${record} completed`)
+    await page.close()
+  })
+
+  it('posts to a bank balance and advances the clock', async () => {
+    const page = await open(server, '/__admin/ui')
+    await page.getByRole('button', { name: 'Tenant test-token' }).click()
+    const first = async () => (await server.get('/__admin/accounts?limit=1')).body.data.accounts[0]
+    const { account } = await first()
+    await page.getByLabel(`Amount to post to account ${account} (negative for a debit)`).fill('-5000')
+    await page.getByRole('button', { name: `Post to account ${account}` }).click()
+    await page.getByText(`Posted -5000 to ${account}`).waitFor()
+    const after = await first()
+    expect(after.live.ledger_balance).toBe(after.okra.ledger_balance - 5000)
+
+    const before = (await server.get('/__admin/clock')).body.data.now as string
+    await page.getByLabel('Advance by').fill('90s')
+    await page.getByRole('button', { name: 'Advance', exact: true }).click()
+    await page.getByText('Clock advanced by 90s').waitFor()
+    expect((await server.get('/__admin/clock')).body.data.now).toBe(new Date(Date.parse(before) + 90_000).toISOString())
+    await page.close()
+  })
+})
+
+describe('the dashboard of an emulator with --admin-token', () => {
+  let server: TestServer
+  beforeAll(async () => { server = await startTestServer({ adminToken: 'sesame' }) })
+  afterAll(async () => { await server?.close() })
+
+  it('asks for the token, keeps it for the tab and sends it', async () => {
+    await server.post('/v2/balance/getByAccount', { account: ACCOUNT })
+    const page = await open(server, '/__admin/ui')
+    const field = page.getByLabel('Admin token')
+    await field.fill('wrong')
+    await page.getByRole('button', { name: 'Unlock' }).click()
+    await page.getByText('That admin token was refused.').waitFor()
+    await field.fill('sesame')
+    await page.getByRole('button', { name: 'Unlock' }).click()
+    await page.getByRole('button', { name: 'Tenant test-token' }).waitFor()
+    expect(await page.evaluate(() => sessionStorage.getItem('okra-emulator.admin-token'))).toBe('sesame')
+    expect(await field.isVisible()).toBe(false)
+    await page.close()
+  })
+})
