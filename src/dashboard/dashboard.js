@@ -4,7 +4,7 @@
 const POLL_MS = 1000
 const ADMIN_TOKEN = 'okra-emulator.admin-token'
 const TENANT = 'okra-emulator.tenant'
-const ACCOUNTS_PER_PAGE = 20
+const ACCOUNTS_PER_PAGE = 10
 
 const $ = (id) => document.getElementById(id)
 const state = { tenant: sessionStorage.getItem(TENANT), accountsPage: 1, timer: 0 }
@@ -41,11 +41,13 @@ function h (tag, attributes = {}, ...children) {
   return element
 }
 
-const time = (iso) => iso === null ? '—' : h('time', { datetime: iso }, iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'))
+const time = (iso) => iso === null ? '—' : h('time', { datetime: iso }, iso.replace('T', ' ').replace(/(\.\d+)?Z$/, ''))
 const money = (n) => n === undefined ? '—' : n.toLocaleString('en-NG', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+const count = (n, noun) => `${n} ${noun}${n === 1 ? '' : 's'}`
 const short = (id) => id.length > 12 ? `…${id.slice(-8)}` : id
 const badge = (text) => h('span', { class: `badge ${text}` }, text)
-const policyText = (p) => p.kind === 'delay' ? `delay ${p.after}` : p.kind === 'polls' ? `${p.polls} polls` : p.kind
+const seconds = (after) => /^\d+000ms$/.test(after) ? `${after.slice(0, -5)}s` : after
+const policyText = (p) => p.kind === 'delay' ? `delay ${seconds(p.after)}` : p.kind === 'polls' ? `${p.polls} polls` : p.kind
 
 /**
  * Updates a table body (or a list) row by row: a row is rebuilt only when its item changed, so a
@@ -101,7 +103,7 @@ function selectTenant (token) {
 }
 
 function renderTenants ({ total, tenants }) {
-  $('tenants-total').textContent = total > tenants.length ? `${total} tenants; the newest ${tenants.length} are listed.` : `${total} tenant${total === 1 ? '' : 's'}`
+  $('tenants-total').textContent = total > tenants.length ? `${total} tenants; the newest ${tenants.length} are listed.` : count(total, 'tenant')
   // Until one is picked, show the newest: usually the one a test just used.
   if (state.tenant === null && tenants.length > 0) selectTenant(tenants[tenants.length - 1].token)
   const items = tenants.map((t) => ({ ...t, current: t.token === state.tenant }))
@@ -112,7 +114,7 @@ function renderTenants ({ total, tenants }) {
     title: t.token,
     onclick: () => { selectTenant(t.token); refresh() },
   }, h('span', { class: 'mono' }, t.label),
-  h('small', {}, `${t.records.running} running, ${t.records.total} records · ${t.faults} faults · ${t.requests} requests · clock ${t.clock.mode}`))))
+  h('small', {}, `${t.records.running} running · ${count(t.records.total, 'record')} · ${count(t.faults, 'fault')} · ${count(t.requests, 'request')} · clock ${t.clock.mode}`))))
 }
 
 function renderClock (clock) {
@@ -126,14 +128,13 @@ function renderClock (clock) {
 function renderRecords (records) {
   $('records-empty').hidden = records.length > 0
   syncRows($('records'), [...records].reverse(), (r) => r.id, (r) => h('tr', {},
-    h('td', {}, h('code', { title: r.id }, r.id)),
+    h('td', {}, h('code', { title: r.id }, short(r.id))),
     h('td', {}, r.method),
     h('td', {}, h('code', { title: r.account }, short(r.account))),
     h('td', {}, badge(r.state), r.failure === null ? null : ` ${r.failure.kind === 'timeout' ? 'time-out' : r.failure.message}`),
     h('td', {}, policyText(r.policy)),
     h('td', { class: 'num' }, r.polls),
-    h('td', {}, time(r.created_at)),
-    h('td', {}, time(r.ended_at ?? r.due_at)),
+    h('td', {}, time(r.created_at), h('br'), h('span', { class: 'muted' }, r.ended_at !== null ? ['ended ', time(r.ended_at)] : r.due_at !== null ? ['due ', time(r.due_at)] : 'due when told')),
     h('td', {}, r.state !== 'running'
       ? ''
       : h('div', { class: 'actions' },
@@ -150,9 +151,8 @@ function renderAccounts ({ pagination, accounts }) {
     const changed = a.okra.ledger_balance !== a.live.ledger_balance || a.okra.available_balance !== a.live.available_balance
     const postingId = `posting-${a.account}`
     return h('tr', { class: changed ? 'changed' : null },
-      h('td', {}, h('code', { title: a.account }, a.account), h('br'), h('span', { class: 'muted' }, `${a.name} · ${a.nuban}`)),
+      h('td', {}, h('code', { title: a.account }, a.account), h('br'), h('span', { class: 'muted' }, `${a.bank} · ${a.nuban}`)),
       h('td', {}, a.customer.name),
-      h('td', {}, a.bank),
       h('td', { class: 'num' }, `${a.currency} ${amounts(a.okra)}`),
       h('td', { class: 'num live' }, `${a.currency} ${amounts(a.live)}`, changed ? h('span', { class: 'visually-hidden' }, ' (differs from Okra’s)') : null),
       h('td', {}, h('form', {
@@ -198,8 +198,8 @@ function renderWebhooks ({ settings, deliveries }) {
     h('td', {}, h('button', { type: 'button', class: 'quiet', 'aria-label': `Replay webhook delivery ${d.id}`, onclick: () => act(`Delivery ${d.id} replayed`, () => forTenant('POST', `/webhooks/${d.id}/replay`)) }, 'Replay'))))
 }
 
-function renderJournal ({ count, dropped, requests }) {
-  $('journal-count').textContent = `${count} request${count === 1 ? '' : 's'} kept${dropped > 0 ? `, ${dropped} older let go` : ''}; the newest 50 shown, newest first.`
+function renderJournal ({ count: kept, dropped, requests }) {
+  $('journal-count').textContent = `${count(kept, 'request')} kept${dropped > 0 ? `, ${dropped} older let go` : ''}; the newest 50 shown, newest first.`
   syncRows($('journal'), [...requests].reverse(), (r) => String(r.seq), (r) => h('tr', {},
     h('td', { class: 'num' }, r.seq),
     h('td', {}, time(r.at)),
