@@ -7,7 +7,8 @@ const TENANT = 'okra-emulator.tenant'
 const ACCOUNTS_PER_PAGE = 10
 
 const $ = (id) => document.getElementById(id)
-const state = { tenant: sessionStorage.getItem(TENANT), accountsPage: 1, timer: 0 }
+// `seq` numbers the reads: a slow read that a newer one overtook must not paint over it.
+const state = { tenant: sessionStorage.getItem(TENANT), accountsPage: 1, timer: 0, seq: 0 }
 
 class ApiError extends Error {
   constructor (status, message) {
@@ -214,13 +215,18 @@ function renderSnapshots (snapshots) {
     h('button', { type: 'button', class: 'quiet', 'aria-label': `Restore snapshot ${name}`, onclick: () => act(`Snapshot ${name} restored`, () => forTenant('POST', `/snapshots/${encodeURIComponent(name)}/restore`)) }, 'Restore')))
 }
 
-/** Reads everything the page shows; a 401 means the admin token is missing or wrong. */
+/** Reads everything the page shows; a 401 to the tenant list means the admin token is missing or wrong. */
 async function refresh () {
   clearTimeout(state.timer)
+  const seq = ++state.seq
+  let locked = true
   try {
-    renderTenants(await api('GET', '/tenants'))
+    const tenants = await api('GET', '/tenants')
+    locked = false
+    if (seq !== state.seq) return
     $('unlock').hidden = true
     $('main').hidden = false
+    renderTenants(tenants)
     const token = state.tenant
     $('no-tenant').hidden = token !== null
     $('tenant-view').hidden = token === null
@@ -234,29 +240,30 @@ async function refresh () {
         forTenant('GET', '/requests?limit=50'),
         forTenant('GET', '/snapshots'),
       ])
-      if (token === state.tenant) {
-        $('tenant-name').textContent = token
-        renderClock(clock)
-        renderRecords(records.records)
-        renderAccounts(accounts)
-        renderFaults(faults.faults)
-        renderWebhooks(webhooks)
-        renderJournal(journal)
-        renderSnapshots(snapshots.snapshots)
-      }
+      if (seq !== state.seq) return
+      $('tenant-name').textContent = token
+      renderClock(clock)
+      renderRecords(records.records)
+      renderAccounts(accounts)
+      renderFaults(faults.faults)
+      renderWebhooks(webhooks)
+      renderJournal(journal)
+      renderSnapshots(snapshots.snapshots)
     }
     $('connection').textContent = `Live: updated every ${POLL_MS / 1000} s`
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) {
+    if (seq !== state.seq) return
+    if (locked && error instanceof ApiError && error.status === 401) {
       $('main').hidden = true
       $('unlock').hidden = false
       $('connection').textContent = 'Locked'
       if (sessionStorage.getItem(ADMIN_TOKEN) !== null) say('That admin token was refused.', true)
       return // no polling until a token is given
     }
-    $('connection').textContent = `Not connected: ${error.message}`
+    // A bearer token refused (--tokens) or the emulator gone: say so and keep trying.
+    $('connection').textContent = `${error instanceof ApiError ? 'Refused' : 'Not connected'}: ${error.message}`
   }
-  state.timer = setTimeout(refresh, POLL_MS)
+  state.timer = setTimeout(() => { if (!document.hidden) refresh() }, POLL_MS)
 }
 
 function onSubmit (id, handler) {
@@ -272,7 +279,9 @@ onSubmit('unlock', (data) => {
   refresh()
 })
 onSubmit('open-tenant', (data, form) => {
-  selectTenant(String(data.get('token')).trim())
+  const token = String(data.get('token')).trim()
+  if (token === '') return say('A bearer token cannot be blank.', true)
+  selectTenant(token)
   form.reset()
   refresh()
 })
@@ -296,4 +305,6 @@ $('reset').addEventListener('click', () => act('Tenant reset', () => forTenant('
 $('accounts-prev').addEventListener('click', () => { state.accountsPage -= 1; refresh() })
 $('accounts-next').addEventListener('click', () => { state.accountsPage += 1; refresh() })
 
+// A hidden tab is brought up to date as soon as it shows again.
+document.addEventListener('visibilitychange', () => { if (!document.hidden) refresh() })
 refresh()

@@ -18,6 +18,11 @@ async function open (server: TestServer, path: string): Promise<Page> {
   return page
 }
 
+/** Waits until the page's status line says what a control call did. */
+async function said (page: Page, text: string): Promise<void> {
+  await page.getByRole('status').filter({ hasText: text }).waitFor()
+}
+
 /** Polls a callback_url as an Okra client would. */
 async function follow (callbackUrl: string) {
   const response = await request(callbackUrl, { headers: { authorization: 'Bearer test-token' } })
@@ -59,15 +64,49 @@ describe('the dashboard', () => {
     const { account } = await first()
     await page.getByLabel(`Amount to post to account ${account} (negative for a debit)`).fill('-5000')
     await page.getByRole('button', { name: `Post to account ${account}` }).click()
-    await page.getByText(`Posted -5000 to ${account}`).waitFor()
+    await said(page, `Posted -5000 to ${account}`)
     const after = await first()
     expect(after.live.ledger_balance).toBe(after.okra.ledger_balance - 5000)
 
     const before = (await server.get('/__admin/clock')).body.data.now as string
     await page.getByLabel('Advance by').fill('90s')
     await page.getByRole('button', { name: 'Advance', exact: true }).click()
-    await page.getByText('Clock advanced by 90s').waitFor()
+    await said(page, 'Clock advanced by 90s')
     expect((await server.get('/__admin/clock')).body.data.now).toBe(new Date(Date.parse(before) + 90_000).toISOString())
+    await page.close()
+  })
+
+  it('adds and removes a fault rule, snapshots and restores, resumes and freezes the clock', async () => {
+    const page = await open(server, '/__admin/ui')
+    await page.getByRole('button', { name: 'Tenant test-token' }).click()
+    await page.getByLabel('Route').fill('balance/getByType')
+    await page.getByLabel('Action').selectOption('latency')
+    await page.getByLabel('Status or ms').fill('250')
+    await page.getByLabel('Times').fill('2')
+    await page.getByRole('button', { name: 'Add fault' }).click()
+    await said(page, 'Fault rule added')
+    const [rule] = (await server.get('/__admin/faults')).body.data.faults
+    expect(rule).toMatchObject({ match: { route: 'balance/getByType' }, action: { kind: 'latency', ms: 250 }, times: 2 })
+    await page.getByRole('button', { name: `Remove fault rule ${rule.id}` }).click()
+    await page.getByRole('button', { name: `Remove fault rule ${rule.id}` }).waitFor({ state: 'detached' })
+    expect((await server.get('/__admin/faults')).body.data.faults).toStrictEqual([])
+
+    await page.getByLabel('Snapshot name').fill('before-debit')
+    await page.getByRole('button', { name: 'Take snapshot' }).click()
+    await said(page, 'Snapshot before-debit taken')
+    await server.post(`/__admin/accounts/${ACCOUNT}/balance`, { ledger_balance: 1 })
+    await page.getByRole('button', { name: 'Restore snapshot before-debit' }).click()
+    await said(page, 'Snapshot before-debit restored')
+    expect((await server.get('/__admin/snapshots')).body.data.snapshots).toStrictEqual(['before-debit'])
+    const listed = (await server.get('/__admin/accounts?limit=100')).body.data.accounts.find((a: { account: string }) => a.account === ACCOUNT)
+    expect(listed.live.ledger_balance).not.toBe(1)
+
+    await page.getByRole('button', { name: 'Resume' }).click()
+    await said(page, 'Clock running')
+    expect((await server.get('/__admin/clock')).body.data.mode).toBe('running')
+    await page.getByRole('button', { name: 'Freeze' }).click()
+    await said(page, 'Clock frozen')
+    expect((await server.get('/__admin/clock')).body.data.mode).toBe('frozen')
     await page.close()
   })
 })
@@ -87,7 +126,7 @@ describe('the dashboard of an emulator with --admin-token', () => {
     await field.fill('sesame')
     await page.getByRole('button', { name: 'Unlock' }).click()
     await page.getByRole('button', { name: 'Tenant test-token' }).waitFor()
-    expect(await page.evaluate(() => sessionStorage.getItem('okra-emulator.admin-token'))).toBe('sesame')
+    expect(await page.evaluate('sessionStorage.getItem("okra-emulator.admin-token")')).toBe('sesame')
     expect(await field.isVisible()).toBe(false)
     await page.close()
   })
