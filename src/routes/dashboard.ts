@@ -98,11 +98,19 @@ export function dashboardRoutes (app: FastifyInstance): void {
     return await body
   }
   const hide = { schema: { hide: true } }
-  // An Okra client that calls the bare root gets the 404 any unknown route gets; a browser gets the page.
-  app.get('/', hide, async (request, reply) => {
-    reply.header('vary', 'Accept')
-    if (!(request.headers.accept ?? '').includes('text/html')) throw new DomainError('OKRA_EMU_ROUTE_NOT_FOUND', 'Route GET / not found')
-    return await send(reply, 'index.html')
+  // A browser gets the page; an Okra client that calls the bare root gets the 404 any unknown route
+  // gets (not a 405 saying "use GET": the other methods are routed here too). OPTIONS stays a preflight.
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    url: '/',
+    ...hide,
+    handler: async (request, reply) => {
+      reply.header('vary', 'Accept')
+      if (request.method !== 'GET' || !(request.headers.accept ?? '').includes('text/html')) {
+        throw new DomainError('OKRA_EMU_ROUTE_NOT_FOUND', `Route ${request.method} / not found`)
+      }
+      return await send(reply, 'index.html')
+    },
   })
   app.get('/__admin/ui', hide, async (_request, reply) => await send(reply, 'index.html'))
   app.get<{ Params: { file: string } }>('/__admin/ui/:file', hide, async (request, reply) => {

@@ -117,6 +117,10 @@ describe('the dashboard\'s files', () => {
     const api = await server.get('/', { headers: { accept: 'application/json' } })
     expect(api.status).toBe(404)
     expect(api.body).toStrictEqual({ status: 'error', message: 'Route GET / not found', code: 'OKRA_EMU_ROUTE_NOT_FOUND' })
+    const posted = await server.post('/', {}, { headers: { accept: 'text/html' } })
+    expect(posted.status).toBe(404)
+    expect(posted.body).toStrictEqual({ status: 'error', message: 'Route POST / not found', code: 'OKRA_EMU_ROUTE_NOT_FOUND' })
+    expect((await server.send('OPTIONS', '/', { token: null })).status).toBe(204)
   })
 
   it('serves the page and its files without the admin token, which guards the data', async () => {
