@@ -1,3 +1,5 @@
+import { once } from 'node:events'
+import { createServer } from 'node:http'
 import type { Browser, Page } from 'playwright-core'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -107,6 +109,52 @@ describe('the dashboard', () => {
     await page.getByRole('button', { name: 'Freeze' }).click()
     await said(page, 'Clock frozen')
     expect((await server.get('/__admin/clock')).body.data.mode).toBe('frozen')
+    await page.close()
+  })
+})
+
+describe('the dashboard and webhooks', () => {
+  const received: string[] = []
+  const receiver = createServer((request, response) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => {
+      received.push(Buffer.concat(chunks).toString())
+      response.writeHead(200).end('{}')
+    })
+  })
+  let server: TestServer
+  beforeAll(async () => {
+    receiver.listen(0, '127.0.0.1')
+    await once(receiver, 'listening')
+    const { port } = receiver.address() as { port: number }
+    server = await startTestServer({ webhook: { url: `http://127.0.0.1:${port}/hook` } })
+  })
+  afterAll(async () => {
+    await server?.close()
+    receiver.close()
+  })
+
+  it('stalls a record, fails it as a bank time-out and replays its webhook', async () => {
+    const started = await server.post('/v2/balance/refresh', { account_id: ACCOUNT })
+    const { record, callback_url: callbackUrl } = started.body.data as { record: string, callback_url: string }
+    const page = await open(server, '/__admin/ui')
+    await page.getByRole('button', { name: `Stall record ${record}` }).click()
+    await page.getByRole('button', { name: `Stall record ${record}` }).waitFor({ state: 'detached' })
+    expect((await server.get('/__admin/records')).body.data.records[0].policy).toStrictEqual({ kind: 'manual' })
+
+    await page.getByRole('button', { name: `Fail record ${record} with a bank time-out` }).click()
+    await said(page, `Record ${record} failed`)
+    expect((await follow(callbackUrl)).status).toBe(503)
+    const [delivery] = (await server.get('/__admin/webhooks')).body.data.deliveries
+    expect(delivery).toMatchObject({ state: 'delivered', event: { event: 'balance.failed', record } })
+
+    await page.getByRole('button', { name: `Replay webhook delivery ${delivery.id}` }).click()
+    await said(page, `Delivery ${delivery.id} replayed`)
+    const deliveries = (await server.get('/__admin/webhooks')).body.data.deliveries
+    expect(deliveries).toHaveLength(2)
+    expect(deliveries[1]).toMatchObject({ state: 'delivered', event: { record } })
+    expect(received.map((body) => JSON.parse(body).event)).toStrictEqual(['balance.failed', 'balance.failed'])
     await page.close()
   })
 })
