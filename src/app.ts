@@ -23,6 +23,7 @@ import { loadOpenApi } from './openapi/load.js'
 import { registerSchemas } from './openapi/schemas.js'
 import { adminRoutes, healthRoute } from './routes/admin.js'
 import { balanceRoutes } from './routes/balance.js'
+import { accountsRoute, dashboardRoutes, tenantsRoute } from './routes/dashboard.js'
 import { recordRoutes } from './routes/records.js'
 import { Scheduler } from './scheduler.js'
 import { WebhookDispatcher } from './webhooks/dispatcher.js'
@@ -188,11 +189,15 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
   await app.register(async (admin) => {
     if (options.adminToken !== undefined) admin.addHook('onRequest', requireAdminToken(options.adminToken))
     healthRoute(admin, doc, store?.path ?? null)
+    tenantsRoute(admin, doc)
     await admin.register(async (tenantAdmin) => {
       tenantAdmin.addHook('onRequest', identifyTenant)
       adminRoutes(tenantAdmin, doc, scheduler, dispatcher)
+      accountsRoute(tenantAdmin, doc)
     })
   }, { prefix: '/__admin' })
+  // Outside the admin-token lock: the page asks for the token and sends it with every call it makes.
+  dashboardRoutes(app)
 
   for (const prefix of okraPrefixes()) {
     await app.register(async (okra) => {

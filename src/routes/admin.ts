@@ -15,7 +15,7 @@ import type { WebhookDispatcher } from '../webhooks/dispatcher.js'
 import type { Body, ClockView, Failure, Policy, Query, RecordSummary, TenantView, WebhookDelivery } from '../wire/index.js'
 import { ok } from './envelope.js'
 
-function clockOf (tenant: Tenant): ClockView {
+export function clockOf (tenant: Tenant): ClockView {
   return { now: new Date(tenant.clock.now()).toISOString(), mode: tenant.clock.mode }
 }
 

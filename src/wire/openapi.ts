@@ -485,6 +485,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/__admin/tenants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenants (bearer tokens) seen so far, the newest 100, with what each holds.
+         * @description Needs no bearer token (but the admin token when the emulator has one). Each entry gives the
+         *     full `token`, which is what every other `/__admin` call takes to act for that tenant, and a
+         *     shortened `label` to show. `total` counts every tenant; at most the 100 most recently created
+         *     are listed, oldest first. The dashboard (`/__admin/ui`) is built on this call.
+         */
+        get: operations["adminListTenants"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__admin/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * This tenant's accounts, a page at a time, with the balance Okra holds and the bank's live one.
+         * @description `okra` is the balance Okra's look-ups answer (as last fetched); `live` is the bank's own balance
+         *     now, moved by the fixture's bank script and `POST /__admin/accounts/{id}/balance`. A refresh
+         *     that completes copies `live` into `okra`. In the look-ups' order, 10 a page by default, at most 100.
+         */
+        get: operations["adminListAccounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/__admin/reset": {
         parameters: {
             query?: never;
@@ -658,6 +703,45 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        TenantSummary: {
+            /** @description The bearer token in full: send it to act for this tenant. */
+            token: string;
+            /** @description The token shortened for display. */
+            label: string;
+            clock: components["schemas"]["ClockView"];
+            scenario: string | null;
+            records: {
+                running: number;
+                total: number;
+            };
+            faults: number;
+            webhooks: {
+                pending: number;
+                total: number;
+            };
+            /** @description Entries in the request journal. */
+            requests: number;
+            snapshots: number;
+        };
+        Amounts: {
+            /** @description Absent when the bank reports none. */
+            available_balance?: number;
+            ledger_balance: number;
+        };
+        /** @description An account with `okra`, the balance Okra holds (what the look-ups answer), and `live`, the bank's own balance now. */
+        AccountBalances: {
+            account: string;
+            name: string;
+            nuban: string;
+            /** @description The bank's name. */
+            bank: string;
+            currency: string;
+            customer: components["schemas"]["Customer"];
+            /** @description The id of the account's balance. */
+            balance: string;
+            okra: components["schemas"]["Amounts"];
+            live: components["schemas"]["Amounts"];
+        };
         TenantView: {
             clock: components["schemas"]["ClockView"];
             /** @description The loaded scenario's name (or "inline"), or null on the shared fixtures. */
@@ -1769,6 +1853,68 @@ export interface operations {
                     };
                 };
             };
+            401: components["responses"]["Error"];
+        };
+    };
+    adminListTenants: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenants. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "success";
+                        message: string;
+                        data: {
+                            total: number;
+                            tenants: components["schemas"]["TenantSummary"][];
+                        };
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+        };
+    };
+    adminListAccounts: {
+        parameters: {
+            query?: {
+                page?: components["schemas"]["PageNumber"];
+                limit?: components["schemas"]["PageLimit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of accounts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "success";
+                        message: string;
+                        data: {
+                            pagination: components["schemas"]["Pagination"];
+                            accounts: components["schemas"]["AccountBalances"][];
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
         };
     };

@@ -42,13 +42,15 @@ describe('the published package', () => {
       /^dist\/(?:cjs\/)?[a-z/-]+\.(?:js|d\.ts)$/,
       /^dist\/cjs\/package\.json$/,
       /^dist\/openapi\/openapi\.json$/,
+      // The dashboard's page, served as it is written (no build step).
+      /^src\/dashboard\/(?:index\.html|dashboard\.css|dashboard\.js)$/,
     ]
     expect(files.filter((f) => !shipped.some((pattern) => pattern.test(f)))).toStrictEqual([])
-    for (const needed of ['LICENSE', 'README.md', 'package.json', 'openapi.yaml', 'fixtures/default.json', 'fixtures/fixture.schema.json', 'dist/openapi/openapi.json', 'dist/cjs/package.json', ...namedPaths()]) {
+    for (const needed of ['LICENSE', 'README.md', 'package.json', 'openapi.yaml', 'fixtures/default.json', 'fixtures/fixture.schema.json', 'dist/openapi/openapi.json', 'dist/cjs/package.json', 'src/dashboard/index.html', 'src/dashboard/dashboard.js', 'src/dashboard/dashboard.css', ...namedPaths()]) {
       expect(files).toContain(needed)
     }
     // The build step and the CLI are not for require(); no tests, sources, maps or benchmarks.
-    expect(files.filter((f) => /^dist\/(cjs\/)?openapi\/build\.|^dist\/cjs\/(cli|vitest)\.|\.map$|^(src|test|bench|scripts)\//.test(f))).toStrictEqual([])
+    expect(files.filter((f) => /^dist\/(cjs\/)?openapi\/build\.|^dist\/cjs\/(cli|vitest)\.|\.map$|^(src\/(?!dashboard\/)|test\/|bench\/|scripts\/)/.test(f))).toStrictEqual([])
   })
 })
 
