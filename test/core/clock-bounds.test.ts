@@ -73,6 +73,20 @@ describe('VirtualClock bounds', () => {
     expect(clock.snapshot()).toStrictEqual({ mode: 'frozen', offsetMs: START, frozenAtMs: START + 200 })
   })
 
+  it('reports each move, freeze, resume and restore, and nothing that changes nothing', () => {
+    let changes = 0
+    const clock = VirtualClock.startingAt(() => 0, 'frozen', START, () => { changes += 1 })
+    clock.freeze()
+    expect(() => clock.advance(-1)).toThrow()
+    expect(changes).toBe(0)
+    clock.advance(5)
+    clock.resume()
+    clock.resume()
+    clock.freeze()
+    clock.restore(clock.snapshot())
+    expect(changes).toBe(4)
+  })
+
   it('starts at real time when no start is given', () => {
     const clock = VirtualClock.startingAt(() => 42_000, 'frozen')
     expect(clock.snapshot()).toStrictEqual({ mode: 'frozen', offsetMs: 0, frozenAtMs: 42_000 })
