@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { bankBalanceAt, insertEvent, MAX_AMOUNT, outOfRange, sameAmounts, type BankEvent } from '../../src/core/bank.js'
+import { BankLedger, bankBalanceAt, insertEvent, MAX_AMOUNT, outOfRange, sameAmounts, type BankEvent } from '../../src/core/bank.js'
 
 describe('bank amounts', () => {
   it('takes amounts up to 2^53 kobo either way and names the first one beyond', () => {
@@ -64,5 +64,14 @@ describe('insertEvent', () => {
     insertEvent(events, { at: 20, posting: 4 })
     insertEvent(events, { at: 5, posting: 5 })
     expect(events.map((e) => [e.at, 'posting' in e ? e.posting : null])).toStrictEqual([[5, 5], [10, 2], [20, 1], [20, 4], [30, 3]])
+  })
+})
+
+describe('BankLedger bounds', () => {
+  it('refuses a posting that would carry the balance past the bound, naming the posting, and keeps what it had', () => {
+    const ledger = new BankLedger(() => {}, { eventsOf: () => [] }, 3)
+    const start = { ledger_balance: MAX_AMOUNT - 1 }
+    expect(() => ledger.change('a', start, { posting: 2 }, 10)).toThrow('Invalid field "posting": must keep the balance within ±90071992547409.9')
+    expect(ledger.balanceAt('a', start, 10)).toStrictEqual({ ledger_balance: MAX_AMOUNT - 1 })
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { OBJECT_ID, ObjectIdFactory } from '../../src/core/ids.js'
+import { OBJECT_ID, ObjectIdFactory, TenantIds } from '../../src/core/ids.js'
 
 const AT = Date.parse('2023-11-14T22:13:20.999Z') // 1,700,000,000 s = 0x6553f100
 
@@ -26,5 +26,14 @@ describe('ObjectIdFactory', () => {
     expect(OBJECT_ID.test('x6553f1000000000000010001')).toBe(false)
     expect(OBJECT_ID.test('6553f1000000000000010001x')).toBe(false)
     expect(OBJECT_ID.test('6553F1000000000000010001')).toBe(false)
+  })
+})
+
+describe('TenantIds', () => {
+  it('takes exactly five bytes from its process', () => {
+    for (const length of [4, 6]) {
+      expect(() => new TenantIds(() => {}, new Uint8Array(length), 1)).toThrow(new RangeError('An ObjectId takes 5 bytes from its process'))
+    }
+    expect(new TenantIds(() => {}, new Uint8Array([0, 0, 0, 0, 1]), 1).next(AT)).toBe('6553f100' + '0000000002' + '000001')
   })
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { EmulatedRecord } from '../../src/core/records.js'
-import { eventFor, recordAttempt, retryDelayMs, WEBHOOK_RETRY, type WebhookDelivery } from '../../src/core/webhooks.js'
+import { eventFor, recordAttempt, retryDelayMs, WEBHOOK_RETRY, WebhookLog, type WebhookDelivery } from '../../src/core/webhooks.js'
 
 const CONTEXT = { env: 'sandbox', owner: 'owner-1', customerId: 'cus-1', bankId: 'bank-1' }
 
@@ -93,5 +93,16 @@ describe('webhook delivery attempts', () => {
     recordAttempt(d, { ...failed, outcome: 'delivered', responseCode: 200 }, 31_000)
     expect([d.state, d.nextAttemptAt, d.attempts.map((a) => [a.attempt, a.outcome])])
       .toStrictEqual(['delivered', null, [[1, 'failed'], [2, 'delivered']]])
+  })
+})
+
+describe('WebhookLog state', () => {
+  it('hands out its deliveries as state and takes them back, reporting the load', () => {
+    let changes = 0
+    const saved = [delivery()]
+    const log = new WebhookLog(() => { changes += 1 }, 10)
+    log.load(saved)
+    expect([log.list(), log.state, changes]).toStrictEqual([saved, saved, 1])
+    expect(log.nextDueAt()).toBe(0)
   })
 })
