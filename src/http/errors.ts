@@ -32,21 +32,26 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   OKRA_EMU_INTERNAL: 500,
 }
 
+/**
+ * The emulator's own error code travels in this header, so the body stays exactly Okra's envelope:
+ * a client that compares Okra's bytes sees Okra's bytes.
+ */
+export const ERROR_HEADER = 'x-okra-emulator-error'
+
 export interface ErrorBody {
   status: 'error'
   message: string
-  code: ErrorCode
   data?: Record<string, unknown>
 }
 
 export function errorBody (error: DomainError): ErrorBody {
-  const body: ErrorBody = { status: 'error', message: error.message, code: error.code }
+  const body: ErrorBody = { status: 'error', message: error.message }
   if (error.data !== undefined) body.data = error.data
   return body
 }
 
 export function sendDomainError (reply: FastifyReply, error: DomainError): FastifyReply {
-  return reply.code(HTTP_STATUS[error.code]).send(errorBody(error))
+  return reply.code(HTTP_STATUS[error.code]).header(ERROR_HEADER, error.code).send(errorBody(error))
 }
 
 /** Fastify's own client errors, translated into domain errors with Okra-style messages. */
@@ -128,7 +133,7 @@ export function clientErrorHandler (error: Error & { code?: string }, socket: So
 function rawAnswer (domain: DomainError): string {
   const status = HTTP_STATUS[domain.code]
   const body = JSON.stringify(errorBody(domain))
-  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\n${ERROR_HEADER}: ${domain.code}\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
 }
 
@@ -141,7 +146,7 @@ export function expectationFailed (request: IncomingMessage, response: ServerRes
   const domain = new DomainError('OKRA_EMU_EXPECTATION_FAILED', `Expect: ${expectation} is not supported; only 100-continue is`)
   const body = JSON.stringify(errorBody(domain))
   response.writeHead(HTTP_STATUS[domain.code], {
-    'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close',
+    'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close', [ERROR_HEADER]: domain.code,
   })
   response.end(body)
 }

@@ -1036,12 +1036,11 @@ export interface components {
                 last_fetched: string;
             };
         };
-        /** @description Okra's error envelope. `code` is the emulator's own stable error code (see the README's error table). */
+        /** @description Okra's error envelope, nothing more; the emulator's own error code is in the `X-Okra-Emulator-Error` header. */
         Error: {
             /** @enum {string} */
             status: "error";
             message: string;
-            code?: string;
             data?: {
                 [key: string]: unknown;
             };
@@ -1152,6 +1151,8 @@ export interface components {
         /** @description Okra's error envelope. */
         Error: {
             headers: {
+                /** @description The emulator's own stable error code (see the README's error table); kept out of the body, which is Okra's envelope alone. */
+                "X-Okra-Emulator-Error"?: string;
                 [name: string]: unknown;
             };
             content: {
