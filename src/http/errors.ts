@@ -54,11 +54,13 @@ export function sendDomainError (reply: FastifyReply, error: DomainError): Fasti
   return reply.code(HTTP_STATUS[error.code]).header(ERROR_HEADER, error.code).send(errorBody(error))
 }
 
+export const UNSUPPORTED_MEDIA_TYPE = 'Send the request body as application/json or application/x-www-form-urlencoded'
+
 /** Fastify's own client errors, translated into domain errors with Okra-style messages. */
 const FASTIFY_CLIENT_ERRORS: Record<string, (e: FastifyError) => DomainError> = {
   FST_ERR_CTP_INVALID_JSON_BODY: () => new DomainError('OKRA_EMU_INVALID_JSON', 'The request body is not valid JSON'),
   FST_ERR_CTP_BODY_TOO_LARGE: () => new DomainError('OKRA_EMU_BODY_TOO_LARGE', 'The request body is larger than 1 MiB'),
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => new DomainError('OKRA_EMU_UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json'),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => new DomainError('OKRA_EMU_UNSUPPORTED_MEDIA_TYPE', UNSUPPORTED_MEDIA_TYPE),
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => new DomainError('OKRA_EMU_INVALID_JSON', 'The Content-Length header does not match the body'),
   // Raised by the router before any route or hook runs; they reach us through frameworkErrors.
   FST_ERR_BAD_URL: () => new DomainError('OKRA_EMU_INVALID_JSON', 'The request path is not valid percent-encoding'),

@@ -15,7 +15,8 @@ export interface paths {
         put?: never;
         /**
          * Balances of one customer, paginated.
-         * @description Unknown customers answer an empty page, as a paginated query does.
+         * @description Takes `customer`, or `id` as pyokra sends it; `customer` wins when both are sent. Unknown
+         *     customers answer an empty page, as a paginated query does.
          */
         post: operations["getBalanceByCustomer"];
         delete?: never;
@@ -832,12 +833,14 @@ export interface components {
         Day: string;
         /** @description An amount; numeric strings are accepted. */
         Amount: number | string;
+        /** @description One of `customer` or `id` (pyokra names the customer `id`) is required; `customer` wins when both are sent. */
         GetByCustomerBody: {
-            customer: components["schemas"]["ObjectIdLike"];
+            customer?: components["schemas"]["ObjectIdLike"];
+            id?: components["schemas"]["ObjectIdLike"];
             page?: components["schemas"]["PageNumber"];
             limit?: components["schemas"]["PageLimit"];
             includePeriodic?: components["schemas"]["IncludePeriodic"];
-        };
+        } | unknown | unknown;
         /** @description One of `account` or `account_id` is required. */
         GetByAccountBody: {
             account?: components["schemas"]["ObjectIdLike"];
@@ -1026,7 +1029,7 @@ export interface components {
             /** @enum {string} */
             status: "success";
             /** @enum {string} */
-            message: "Successfully checked balance" | "Successfully fetched updated balance!";
+            message: "Successfully checked balance" | "Succesfully fetched updated balance!";
             data: {
                 balance?: components["schemas"]["Balance"];
                 balance_changed: boolean;

@@ -66,7 +66,7 @@ describe('bad requests', () => {
     for (const body of ['', '{}']) {
       const answer = await server.post(ROUTE, body)
       expect(answer.status).toBe(400)
-      expect([answer.headers['x-okra-emulator-error'], answer.body]).toStrictEqual(['OKRA_EMU_INVALID_FIELD', { status: 'error', message: 'Missing required field "customer"', data: { field: 'customer' } }])
+      expect([answer.headers['x-okra-emulator-error'], answer.body]).toStrictEqual(['OKRA_EMU_INVALID_FIELD', { status: 'error', message: 'The request body needs "customer" or "id"', data: { field: '' } }])
     }
   })
 
@@ -101,7 +101,7 @@ describe('bad requests', () => {
   it('answers 415 for a body that is not JSON, and 400 for plain text', async () => {
     const xml = await server.send('POST', ROUTE, { headers: { 'content-type': 'application/xml' }, body: '<customer>x</customer>' })
     expect(xml.status).toBe(415)
-    expect([xml.headers['x-okra-emulator-error'], xml.body]).toStrictEqual(['OKRA_EMU_UNSUPPORTED_MEDIA_TYPE', { status: 'error', message: 'Send the request body as application/json' }])
+    expect([xml.headers['x-okra-emulator-error'], xml.body]).toStrictEqual(['OKRA_EMU_UNSUPPORTED_MEDIA_TYPE', { status: 'error', message: 'Send the request body as application/json or application/x-www-form-urlencoded' }])
     const text = await server.send('POST', ROUTE, { headers: { 'content-type': 'text/plain' }, body: 'customer=x' })
     expect(text.status).toBe(400)
     expect(text.body.message).toBe('The request body must be a JSON object')

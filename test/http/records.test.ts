@@ -57,7 +57,7 @@ describe('refresh', () => {
 
     const done = await follow(callbackUrl, tok)
     expect(done.status).toBe(200)
-    expect(done.body.message).toBe('Successfully fetched updated balance!')
+    expect(done.body.message).toBe('Succesfully fetched updated balance!')
     const cents = (n: number) => Math.round(n * 100) / 100
     expect(done.body.data).toMatchObject({
       balance_changed: true, last_checked: '2026-11-02T09:00:03.000Z', last_fetched: '2026-11-02T09:00:03.000Z',
