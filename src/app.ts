@@ -12,9 +12,10 @@ import type { FixtureFile } from './core/fixture.js'
 import { JsonDataset } from './dataset/json.js'
 import { tokenOf } from './http/auth.js'
 import { installDocs } from './http/docs.js'
-import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/errors.js'
+import { clientErrorHandler, frameworkErrors, installErrorHandling, UNSUPPORTED_MEDIA_TYPE } from './http/errors.js'
 import { installConnections, resolveConnections, timeoutOptions, type ConnectionOptions } from './http/connections.js'
 import { installExpressHeaders } from './http/express-headers.js'
+import { okraInput, parseForm } from './http/okra-input.js'
 import { installTraffic } from './http/traffic.js'
 import { schemaCompilers, type SchemaCompilation } from './openapi/compilers.js'
 import { DEFAULT_RECORD_DELAY_MS } from './options.js'
@@ -202,14 +203,7 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
   for (const prefix of okraPrefixes()) {
     await app.register(async (okra) => {
       okra.addHook('onRequest', identifyTenant)
-      // Older clients send filters as a query string on a POST; the body wins (D23).
-      okra.addHook('preValidation', async (request) => {
-        const query = request.query as Record<string, unknown>
-        if (Object.keys(query).length === 0) return
-        const body = request.body
-        if (body === undefined || body === null) request.body = { ...query }
-        else if (typeof body === 'object' && !Array.isArray(body)) request.body = { ...query, ...body }
-      })
+      okra.addHook('preValidation', okraInput)
       installTraffic(okra, prefix)
       balanceRoutes(okra, doc)
       recordRoutes(okra, doc, prefix, scheduler)
@@ -266,6 +260,19 @@ function answerAsExpress (app: FastifyInstance): void {
   app.addContentTypeParser('text/plain', { parseAs: 'string' }, (request, body, done) => {
     request.bodyText = body as string
     done(null, body)
+  })
+
+  // okra-node 0.1 POSTs its filters as a query string, with this content type and an empty body.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => {
+    request.bodyText = body as string
+    done(null, parseForm(body as string))
+  })
+
+  // An empty body is {} whatever its content type says, so missing fields are named; any other type is still a 415.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+    request.bodyText = body as string
+    if (body === '') done(null, {})
+    else done(new DomainError('OKRA_EMU_UNSUPPORTED_MEDIA_TYPE', UNSUPPORTED_MEDIA_TYPE), undefined)
   })
 
   const routesByPath = new Map<string, string[]>()

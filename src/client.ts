@@ -16,13 +16,16 @@ export type JournalPage = Answer<'adminListRequests'>
 export class AdminError extends Error {
   readonly status: number
   readonly body: unknown
+  /** The emulator's own error code, from the X-Okra-Emulator-Error header (the body is Okra's envelope alone); null when absent. */
+  readonly code: string | null
 
-  constructor (method: string, path: string, status: number, body: unknown) {
+  constructor (method: string, path: string, status: number, body: unknown, code: string | null = null) {
     const message = typeof body === 'object' && body !== null && 'message' in body ? String(body.message) : String(body)
     super(`${method} /__admin${path} answered ${status}: ${message}`)
     this.name = 'AdminError'
     this.status = status
     this.body = body
+    this.code = code
   }
 }
 
@@ -129,7 +132,10 @@ export class AdminClient {
     const text = await response.body.text()
     let parsed: unknown = text
     try { parsed = JSON.parse(text) } catch {}
-    if (response.statusCode !== 200) throw new AdminError(method, path, response.statusCode, parsed)
+    if (response.statusCode !== 200) {
+      const code = response.headers['x-okra-emulator-error']
+      throw new AdminError(method, path, response.statusCode, parsed, typeof code === 'string' ? code : null)
+    }
     return (parsed as { data: T }).data
   }
 }

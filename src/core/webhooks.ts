@@ -65,7 +65,8 @@ export function recordAttempt (delivery: WebhookDelivery, attempt: Omit<Delivery
   }
 }
 
-export const REFRESH_DONE_MESSAGE = 'Successfully fetched updated balance!'
+/** Okra's own spelling, from its captured BALANCE webhook (okra-api.md §7). */
+export const REFRESH_DONE_MESSAGE = 'Succesfully fetched updated balance!'
 export const CHECK_DONE_MESSAGE = 'Successfully checked balance'
 
 export function eventFor (record: EmulatedRecord, context: { env: string, owner: string, customerId: string, bankId: string }): WebhookEvent {

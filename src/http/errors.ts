@@ -32,28 +32,35 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   OKRA_EMU_INTERNAL: 500,
 }
 
+/**
+ * The emulator's own error code travels in this header, so the body stays exactly Okra's envelope:
+ * a client that compares Okra's bytes sees Okra's bytes.
+ */
+export const ERROR_HEADER = 'x-okra-emulator-error'
+
 export interface ErrorBody {
   status: 'error'
   message: string
-  code: ErrorCode
   data?: Record<string, unknown>
 }
 
 export function errorBody (error: DomainError): ErrorBody {
-  const body: ErrorBody = { status: 'error', message: error.message, code: error.code }
+  const body: ErrorBody = { status: 'error', message: error.message }
   if (error.data !== undefined) body.data = error.data
   return body
 }
 
 export function sendDomainError (reply: FastifyReply, error: DomainError): FastifyReply {
-  return reply.code(HTTP_STATUS[error.code]).send(errorBody(error))
+  return reply.code(HTTP_STATUS[error.code]).header(ERROR_HEADER, error.code).send(errorBody(error))
 }
+
+export const UNSUPPORTED_MEDIA_TYPE = 'Send the request body as application/json or application/x-www-form-urlencoded'
 
 /** Fastify's own client errors, translated into domain errors with Okra-style messages. */
 const FASTIFY_CLIENT_ERRORS: Record<string, (e: FastifyError) => DomainError> = {
   FST_ERR_CTP_INVALID_JSON_BODY: () => new DomainError('OKRA_EMU_INVALID_JSON', 'The request body is not valid JSON'),
   FST_ERR_CTP_BODY_TOO_LARGE: () => new DomainError('OKRA_EMU_BODY_TOO_LARGE', 'The request body is larger than 1 MiB'),
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => new DomainError('OKRA_EMU_UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json'),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => new DomainError('OKRA_EMU_UNSUPPORTED_MEDIA_TYPE', UNSUPPORTED_MEDIA_TYPE),
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => new DomainError('OKRA_EMU_INVALID_JSON', 'The Content-Length header does not match the body'),
   // Raised by the router before any route or hook runs; they reach us through frameworkErrors.
   FST_ERR_BAD_URL: () => new DomainError('OKRA_EMU_INVALID_JSON', 'The request path is not valid percent-encoding'),
@@ -128,7 +135,7 @@ export function clientErrorHandler (error: Error & { code?: string }, socket: So
 function rawAnswer (domain: DomainError): string {
   const status = HTTP_STATUS[domain.code]
   const body = JSON.stringify(errorBody(domain))
-  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\n${ERROR_HEADER}: ${domain.code}\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
 }
 
@@ -141,7 +148,7 @@ export function expectationFailed (request: IncomingMessage, response: ServerRes
   const domain = new DomainError('OKRA_EMU_EXPECTATION_FAILED', `Expect: ${expectation} is not supported; only 100-continue is`)
   const body = JSON.stringify(errorBody(domain))
   response.writeHead(HTTP_STATUS[domain.code], {
-    'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close',
+    'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close', [ERROR_HEADER]: domain.code,
   })
   response.end(body)
 }

@@ -10,8 +10,10 @@ export function subjectOf (tenant: Tenant, route: string, body: unknown, query: 
   const text = (value: unknown): string | undefined => typeof value === 'string' && value !== '' ? value : undefined
   let account = text(fields.account) ?? text(fields.account_id)
   if (account === undefined && route === 'callback') account = tenant.records.get(text(query.record) ?? '')?.account
-  const balance = text(fields.id)
+  // pyokra names the customer `id` on getByCustomer (D3); elsewhere an `id` is a balance's.
+  const customerId = route === 'balance/getByCustomer' ? text(fields.id) : undefined
+  const balance = customerId === undefined ? text(fields.id) : undefined
   if (account === undefined && balance !== undefined) account = tenant.accountOfBalance(balance)
-  const customer = text(fields.customer) ?? text(fields.customer_id) ?? (account === undefined ? undefined : tenant.customerOf(account))
+  const customer = text(fields.customer) ?? customerId ?? text(fields.customer_id) ?? (account === undefined ? undefined : tenant.customerOf(account))
   return { route, account, customer }
 }

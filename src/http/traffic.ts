@@ -2,6 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { BANK_TIMEOUT_MESSAGE } from '../core/errors.js'
 import type { FaultRule, FaultSubject } from '../core/faults.js'
+import type { ErrorCode } from '../core/errors.js'
+import { ERROR_HEADER } from './errors.js'
 import { subjectOf } from './subject.js'
 
 declare module 'fastify' {
@@ -61,19 +63,18 @@ async function actOn (rule: FaultRule, request: FastifyRequest, reply: FastifyRe
       await sleep(action.ms)
       return false
     case 'error':
-      sendRaw(reply, action.status, action.body ?? {
+      sendRaw(reply, action.status, 'OKRA_EMU_FAULT_INJECTED', action.body ?? {
         status: 'error',
         message: `Failed by the emulator's fault rule ${rule.id}`,
-        code: 'OKRA_EMU_FAULT_INJECTED',
         data: { fault: rule.id },
       })
       return true
     case 'rate_limit':
       reply.header('retry-after', '60')
-      sendRaw(reply, 429, { status: 'error', message: RATE_LIMIT_MESSAGE, code: 'OKRA_EMU_RATE_LIMITED' })
+      sendRaw(reply, 429, 'OKRA_EMU_RATE_LIMITED', { status: 'error', message: RATE_LIMIT_MESSAGE })
       return true
     case 'timeout':
-      sendRaw(reply, 503, { status: 'error', message: BANK_TIMEOUT_MESSAGE, code: 'OKRA_EMU_BANK_TIMEOUT' })
+      sendRaw(reply, 503, 'OKRA_EMU_BANK_TIMEOUT', { status: 'error', message: BANK_TIMEOUT_MESSAGE })
       return true
     case 'close':
       // No answer at all: the client sees its socket closed, as behind a dropping proxy.
@@ -85,8 +86,8 @@ async function actOn (rule: FaultRule, request: FastifyRequest, reply: FastifyRe
 }
 
 /** The fault's body goes out as given, past the route's serializer, which would drop unknown fields. */
-function sendRaw (reply: FastifyReply, status: number, body: unknown): void {
-  reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body))
+function sendRaw (reply: FastifyReply, status: number, code: ErrorCode, body: unknown): void {
+  reply.code(status).header(ERROR_HEADER, code).type('application/json; charset=utf-8').send(JSON.stringify(body))
 }
 
 function journal (request: FastifyRequest, status: number, route: string | null): void {

@@ -28,7 +28,8 @@ const LOOKUPS: Lookup[] = [
   {
     operationId: 'getBalanceByCustomer',
     path: '/balance/getByCustomer',
-    find: (tenant, body) => tenant.reader.byCustomer(text(body.customer), parsePageRequest(body), includePeriodic(body)),
+    // pyokra names the customer `id` (D3); `customer` wins when both are sent.
+    find: (tenant, body) => tenant.reader.byCustomer(text(body.customer ?? body.id), parsePageRequest(body), includePeriodic(body)),
   },
   {
     operationId: 'getBalanceByAccount',

@@ -15,7 +15,8 @@ export interface paths {
         put?: never;
         /**
          * Balances of one customer, paginated.
-         * @description Unknown customers answer an empty page, as a paginated query does.
+         * @description Takes `customer`, or `id` as pyokra sends it; `customer` wins when both are sent. Unknown
+         *     customers answer an empty page, as a paginated query does.
          */
         post: operations["getBalanceByCustomer"];
         delete?: never;
@@ -832,12 +833,14 @@ export interface components {
         Day: string;
         /** @description An amount; numeric strings are accepted. */
         Amount: number | string;
+        /** @description One of `customer` or `id` (pyokra names the customer `id`) is required; `customer` wins when both are sent. */
         GetByCustomerBody: {
-            customer: components["schemas"]["ObjectIdLike"];
+            customer?: components["schemas"]["ObjectIdLike"];
+            id?: components["schemas"]["ObjectIdLike"];
             page?: components["schemas"]["PageNumber"];
             limit?: components["schemas"]["PageLimit"];
             includePeriodic?: components["schemas"]["IncludePeriodic"];
-        };
+        } | unknown | unknown;
         /** @description One of `account` or `account_id` is required. */
         GetByAccountBody: {
             account?: components["schemas"]["ObjectIdLike"];
@@ -1026,7 +1029,7 @@ export interface components {
             /** @enum {string} */
             status: "success";
             /** @enum {string} */
-            message: "Successfully checked balance" | "Successfully fetched updated balance!";
+            message: "Successfully checked balance" | "Succesfully fetched updated balance!";
             data: {
                 balance?: components["schemas"]["Balance"];
                 balance_changed: boolean;
@@ -1036,12 +1039,11 @@ export interface components {
                 last_fetched: string;
             };
         };
-        /** @description Okra's error envelope. `code` is the emulator's own stable error code (see the README's error table). */
+        /** @description Okra's error envelope, nothing more; the emulator's own error code is in the `X-Okra-Emulator-Error` header. */
         Error: {
             /** @enum {string} */
             status: "error";
             message: string;
-            code?: string;
             data?: {
                 [key: string]: unknown;
             };
@@ -1152,6 +1154,8 @@ export interface components {
         /** @description Okra's error envelope. */
         Error: {
             headers: {
+                /** @description The emulator's own stable error code (see the README's error table); kept out of the body, which is Okra's envelope alone. */
+                "X-Okra-Emulator-Error"?: string;
                 [name: string]: unknown;
             };
             content: {

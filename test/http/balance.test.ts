@@ -104,7 +104,7 @@ describe('balance/getByCustomer', () => {
   ])('rejects %j with a 400 naming the field', async (extra, message) => {
     const answer = await server.post('/v2/balance/getByCustomer', { customer: bigCustomer, ...extra })
     expect(answer.status).toBe(400)
-    expect(answer.body).toStrictEqual({ status: 'error', message, code: 'OKRA_EMU_INVALID_FIELD', data: { field: message.split('"')[1] } })
+    expect([answer.headers['x-okra-emulator-error'], answer.body]).toStrictEqual(['OKRA_EMU_INVALID_FIELD', { status: 'error', message, data: { field: message.split('"')[1] } }])
   })
 })
 
@@ -170,7 +170,7 @@ describe('other look-ups', () => {
   it('getById answers 404 for an unknown id', async () => {
     const answer = await server.post('/v2/balance/getById', { id: '000000000000000000000000' })
     expect(answer.status).toBe(404)
-    expect(answer.body).toStrictEqual({ status: 'error', message: 'No balance found with id "000000000000000000000000"', code: 'OKRA_EMU_BALANCE_NOT_FOUND' })
+    expect([answer.headers['x-okra-emulator-error'], answer.body]).toStrictEqual(['OKRA_EMU_BALANCE_NOT_FOUND', { status: 'error', message: 'No balance found with id "000000000000000000000000"' }])
   })
 
   it('getByDate includes both whole UTC days', async () => {

@@ -116,10 +116,10 @@ describe('the dashboard\'s files', () => {
 
     const api = await server.get('/', { headers: { accept: 'application/json' } })
     expect(api.status).toBe(404)
-    expect(api.body).toStrictEqual({ status: 'error', message: 'Route GET / not found', code: 'OKRA_EMU_ROUTE_NOT_FOUND' })
+    expect([api.headers['x-okra-emulator-error'], api.body]).toStrictEqual(['OKRA_EMU_ROUTE_NOT_FOUND', { status: 'error', message: 'Route GET / not found' }])
     const posted = await server.post('/', {}, { headers: { accept: 'text/html' } })
     expect(posted.status).toBe(404)
-    expect(posted.body).toStrictEqual({ status: 'error', message: 'Route POST / not found', code: 'OKRA_EMU_ROUTE_NOT_FOUND' })
+    expect([posted.headers['x-okra-emulator-error'], posted.body]).toStrictEqual(['OKRA_EMU_ROUTE_NOT_FOUND', { status: 'error', message: 'Route POST / not found' }])
     expect((await server.send('OPTIONS', '/', { token: null })).status).toBe(204)
   })
 

@@ -27,11 +27,10 @@ describe('authentication', () => {
     if (header !== undefined) headers.authorization = header
     const answer = await server.send('POST', ROUTE, { token: null, headers, body: JSON.stringify(BODY) })
     expect(answer.status).toBe(401)
-    expect(answer.body).toStrictEqual({
+    expect([answer.headers['x-okra-emulator-error'], answer.body]).toStrictEqual(['OKRA_EMU_UNAUTHORIZED', {
       status: 'error',
       message: 'Authorization required: send "Authorization: Bearer <your secret key>"',
-      code: 'OKRA_EMU_UNAUTHORIZED',
-    })
+    }])
   })
 
   it('accepts Bearer tokens and raw tokens alike', async () => {
@@ -60,14 +59,14 @@ describe('bad requests', () => {
   it('answers 400 for malformed JSON', async () => {
     const answer = await server.post(ROUTE, '{"customer": "x"')
     expect(answer.status).toBe(400)
-    expect(answer.body).toStrictEqual({ status: 'error', message: 'The request body is not valid JSON', code: 'OKRA_EMU_INVALID_JSON' })
+    expect([answer.headers['x-okra-emulator-error'], answer.body]).toStrictEqual(['OKRA_EMU_INVALID_JSON', { status: 'error', message: 'The request body is not valid JSON' }])
   })
 
   it('answers 400 naming a missing field, treating an empty body as {}', async () => {
     for (const body of ['', '{}']) {
       const answer = await server.post(ROUTE, body)
       expect(answer.status).toBe(400)
-      expect(answer.body).toStrictEqual({ status: 'error', message: 'Missing required field "customer"', code: 'OKRA_EMU_INVALID_FIELD', data: { field: 'customer' } })
+      expect([answer.headers['x-okra-emulator-error'], answer.body]).toStrictEqual(['OKRA_EMU_INVALID_FIELD', { status: 'error', message: 'The request body needs "customer" or "id"', data: { field: '' } }])
     }
   })
 
@@ -86,23 +85,23 @@ describe('bad requests', () => {
   it('answers 404 for an unknown route and 405 for a known route with the wrong method', async () => {
     const unknown = await server.post('/v2/balance/getEverything', BODY)
     expect(unknown.status).toBe(404)
-    expect(unknown.body).toStrictEqual({ status: 'error', message: 'Route POST /v2/balance/getEverything not found', code: 'OKRA_EMU_ROUTE_NOT_FOUND' })
+    expect([unknown.headers['x-okra-emulator-error'], unknown.body]).toStrictEqual(['OKRA_EMU_ROUTE_NOT_FOUND', { status: 'error', message: 'Route POST /v2/balance/getEverything not found' }])
     const wrongMethod = await server.get(ROUTE)
     expect(wrongMethod.status).toBe(405)
     expect(wrongMethod.headers.allow).toBe('POST')
-    expect(wrongMethod.body.code).toBe('OKRA_EMU_METHOD_NOT_ALLOWED')
+    expect(wrongMethod.headers['x-okra-emulator-error']).toBe('OKRA_EMU_METHOD_NOT_ALLOWED')
   })
 
   it('answers 413 for a body over 1 MiB', async () => {
     const answer = await server.post(ROUTE, JSON.stringify({ customer: 'x'.repeat(1024 * 1024) }))
     expect(answer.status).toBe(413)
-    expect(answer.body).toStrictEqual({ status: 'error', message: 'The request body is larger than 1 MiB', code: 'OKRA_EMU_BODY_TOO_LARGE' })
+    expect([answer.headers['x-okra-emulator-error'], answer.body]).toStrictEqual(['OKRA_EMU_BODY_TOO_LARGE', { status: 'error', message: 'The request body is larger than 1 MiB' }])
   })
 
   it('answers 415 for a body that is not JSON, and 400 for plain text', async () => {
     const xml = await server.send('POST', ROUTE, { headers: { 'content-type': 'application/xml' }, body: '<customer>x</customer>' })
     expect(xml.status).toBe(415)
-    expect(xml.body).toStrictEqual({ status: 'error', message: 'Send the request body as application/json', code: 'OKRA_EMU_UNSUPPORTED_MEDIA_TYPE' })
+    expect([xml.headers['x-okra-emulator-error'], xml.body]).toStrictEqual(['OKRA_EMU_UNSUPPORTED_MEDIA_TYPE', { status: 'error', message: 'Send the request body as application/json or application/x-www-form-urlencoded' }])
     const text = await server.send('POST', ROUTE, { headers: { 'content-type': 'text/plain' }, body: 'customer=x' })
     expect(text.status).toBe(400)
     expect(text.body.message).toBe('The request body must be a JSON object')

@@ -57,7 +57,7 @@ describe('refresh', () => {
 
     const done = await follow(callbackUrl, tok)
     expect(done.status).toBe(200)
-    expect(done.body.message).toBe('Successfully fetched updated balance!')
+    expect(done.body.message).toBe('Succesfully fetched updated balance!')
     const cents = (n: number) => Math.round(n * 100) / 100
     expect(done.body.data).toMatchObject({
       balance_changed: true, last_checked: '2026-11-02T09:00:03.000Z', last_fetched: '2026-11-02T09:00:03.000Z',
@@ -95,7 +95,7 @@ describe('refresh', () => {
   it('answers 404 for an unknown account and 400 without account_id', async () => {
     const unknown = await server.post('/v2/balance/refresh', { account_id: 'ffffffffffffffffffffffff' })
     expect(unknown.status).toBe(404)
-    expect(unknown.body).toStrictEqual({ status: 'error', message: 'No account found with id "ffffffffffffffffffffffff"', code: 'OKRA_EMU_ACCOUNT_NOT_FOUND' })
+    expect([unknown.headers['x-okra-emulator-error'], unknown.body]).toStrictEqual(['OKRA_EMU_ACCOUNT_NOT_FOUND', { status: 'error', message: 'No account found with id "ffffffffffffffffffffffff"' }])
     const missing = await server.post('/v2/balance/refresh', {})
     expect(missing.status).toBe(400)
     expect(missing.body.message).toBe('Missing required field "account_id"')
@@ -148,7 +148,7 @@ describe('callback', () => {
     expect((await follow(started.body.data.callback_url, tok)).status).toBe(200)
     const again = await server.post(`/__admin/records/${started.body.data.record}/complete`, {}, { token: tok })
     expect(again.status).toBe(409)
-    expect(again.body.code).toBe('OKRA_EMU_INVALID_TRANSITION')
+    expect(again.headers['x-okra-emulator-error']).toBe('OKRA_EMU_INVALID_TRANSITION')
   })
 
   it('answers Okra\'s 503 for a bank time-out, trailing space and all', async () => {
@@ -157,7 +157,7 @@ describe('callback', () => {
     await advance(tok, '3s')
     const failed = await follow(started.body.data.callback_url, tok)
     expect(failed.status).toBe(503)
-    expect(failed.body).toStrictEqual({ status: 'error', message: 'Our data source has returned a timeout response. Please retry the request. ', code: 'OKRA_EMU_BANK_TIMEOUT' })
+    expect([failed.headers['x-okra-emulator-error'], failed.body]).toStrictEqual(['OKRA_EMU_BANK_TIMEOUT', { status: 'error', message: 'Our data source has returned a timeout response. Please retry the request. ' }])
   })
 
   it('answers 400 naming the record for another bank failure', async () => {
@@ -166,9 +166,9 @@ describe('callback', () => {
     await advance(tok, '3s')
     const failed = await follow(started.body.data.callback_url, tok)
     expect(failed.status).toBe(400)
-    expect(failed.body).toStrictEqual({
-      status: 'error', message: 'The bank rejected the login', code: 'OKRA_EMU_BANK_ERROR', data: { record: started.body.data.record, method: 'CHECK_BALANCE' },
-    })
+    expect([failed.headers['x-okra-emulator-error'], failed.body]).toStrictEqual(['OKRA_EMU_BANK_ERROR', {
+      status: 'error', message: 'The bank rejected the login', data: { record: started.body.data.record, method: 'CHECK_BALANCE' },
+    }])
   })
 
   it('fails a running record as told through /__admin', async () => {
@@ -182,11 +182,11 @@ describe('callback', () => {
     const tok = fresh()
     const unknown = await server.get('/v2/callback?record=ffffffffffffffffffffffff&method=BALANCE', { token: tok })
     expect(unknown.status).toBe(404)
-    expect(unknown.body).toStrictEqual({ status: 'error', message: 'No record found with id "ffffffffffffffffffffffff"', code: 'OKRA_EMU_RECORD_NOT_FOUND' })
+    expect([unknown.headers['x-okra-emulator-error'], unknown.body]).toStrictEqual(['OKRA_EMU_RECORD_NOT_FOUND', { status: 'error', message: 'No record found with id "ffffffffffffffffffffffff"' }])
     const started = await server.post('/v2/balance/check', { account_id: steady }, { token: tok })
     const mismatch = await server.get(`/v2/callback?record=${started.body.data.record}&method=BALANCE`, { token: tok })
     expect(mismatch.status).toBe(400)
-    expect(mismatch.body.code).toBe('OKRA_EMU_RECORD_METHOD_MISMATCH')
+    expect(mismatch.headers['x-okra-emulator-error']).toBe('OKRA_EMU_RECORD_METHOD_MISMATCH')
     const badMethod = await server.get(`/v2/callback?record=${started.body.data.record}&method=AUTH`, { token: tok })
     expect(badMethod.body.message).toBe('Invalid field "method": must be BALANCE or CHECK_BALANCE')
     const missing = await server.get('/v2/callback?method=BALANCE', { token: tok })

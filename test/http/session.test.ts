@@ -49,7 +49,7 @@ describe('reset, snapshot and restore', () => {
     expect([again.status, again.body.status]).toStrictEqual([202, 'pending'])
     expect(await server.admin.snapshots()).toStrictEqual(['pending'])
     const missing = await server.post('/__admin/snapshots/nope/restore', {})
-    expect([missing.status, missing.body.code]).toStrictEqual([404, 'OKRA_EMU_SNAPSHOT_NOT_FOUND'])
+    expect([missing.status, missing.headers['x-okra-emulator-error']]).toStrictEqual([404, 'OKRA_EMU_SNAPSHOT_NOT_FOUND'])
   })
 
   it('takes and restores a name of up to 100 characters, and refuses a longer one', async () => {
@@ -103,10 +103,10 @@ describe('scenarios', () => {
     const page = await server.post('/v2/balance/getByCustomer', { customer: failing.customers[0]!._id })
     expect(page.body.data.pagination.totalDocs).toBe(failing.balances.filter((b) => failing.accounts.find((a) => a._id === b.account)!.customer === failing.customers[0]!._id).length)
     const broken = await server.post('/__admin/scenario', { ...inline, balances: [{ _id: 'x' }] })
-    expect([broken.status, broken.body.code]).toStrictEqual([400, 'OKRA_EMU_INVALID_SCENARIO'])
+    expect([broken.status, broken.headers['x-okra-emulator-error']]).toStrictEqual([400, 'OKRA_EMU_INVALID_SCENARIO'])
     expect(broken.body.message).toMatch(/^scenario: \$\.balances\[0\]/)
     const unknown = await server.post('/__admin/scenario', { name: 'no-such-thing' })
-    expect([unknown.status, unknown.body.code]).toStrictEqual([400, 'OKRA_EMU_INVALID_SCENARIO'])
+    expect([unknown.status, unknown.headers['x-okra-emulator-error']]).toStrictEqual([400, 'OKRA_EMU_INVALID_SCENARIO'])
     // The refused scenarios changed nothing: the inline one is still loaded.
     expect((await server.admin.reset()).scenario).toBeNull()
   })
@@ -128,8 +128,8 @@ describe('faults', () => {
   it('answers a given status and Okra error body, naming the rule in a header', async () => {
     const rule = await server.admin.addFault({ match: { route: 'balance/getByCustomer' }, action: { kind: 'error', status: 502 }, times: 1 })
     const faulted = await lookup()
-    expect([faulted.status, faulted.headers['x-okra-emulator-fault'], faulted.body]).toStrictEqual([502, rule.id, {
-      status: 'error', message: `Failed by the emulator's fault rule ${rule.id}`, code: 'OKRA_EMU_FAULT_INJECTED', data: { fault: rule.id },
+    expect([faulted.status, faulted.headers['x-okra-emulator-fault'], faulted.headers['x-okra-emulator-error'], faulted.body]).toStrictEqual([502, rule.id, 'OKRA_EMU_FAULT_INJECTED', {
+      status: 'error', message: `Failed by the emulator's fault rule ${rule.id}`, data: { fault: rule.id },
     }])
     expect((await lookup()).status).toBe(200)
     const shown = await server.admin.addFault({ action: { kind: 'error', status: 400, body: { status: 'error', message: 'Invalid customer' } } })
@@ -141,12 +141,13 @@ describe('faults', () => {
   it('answers 429 with Retry-After: 60, and the documented 503 time-out', async () => {
     await server.admin.addFault({ match: { route: 'balance/getByCustomer' }, action: { kind: 'rate_limit' }, times: 1 })
     const limited = await lookup()
-    expect([limited.status, limited.headers['retry-after'], limited.body.code]).toStrictEqual([429, '60', 'OKRA_EMU_RATE_LIMITED'])
+    expect([limited.status, limited.headers['retry-after'], limited.headers['x-okra-emulator-error'], limited.text])
+      .toStrictEqual([429, '60', 'OKRA_EMU_RATE_LIMITED', '{"status":"error","message":"Too many requests. Please retry after 60 seconds"}'])
     await server.admin.addFault({ match: { account }, action: { kind: 'timeout' } })
     const timedOut = await server.post('/v2/balance/refresh', { account_id: account })
-    expect([timedOut.status, timedOut.body]).toStrictEqual([503, {
-      status: 'error', message: 'Our data source has returned a timeout response. Please retry the request. ', code: 'OKRA_EMU_BANK_TIMEOUT',
-    }])
+    // Byte for byte Okra's documented body, its trailing space included (okra-api.md §8.1).
+    expect([timedOut.status, timedOut.headers['x-okra-emulator-error'], timedOut.text]).toStrictEqual([503, 'OKRA_EMU_BANK_TIMEOUT',
+      '{"status":"error","message":"Our data source has returned a timeout response. Please retry the request. "}'])
     expect((await server.admin.records()).length).toBe(0)
   })
 
@@ -269,7 +270,7 @@ describe('health and the admin token', () => {
     try {
       for (const [method, path] of [['GET', '/__admin/health'], ['POST', '/__admin/reset'], ['GET', '/__admin/requests']] as const) {
         const refused = await locked.send(method, path, { headers: { 'x-admin-token': 'wrong' } })
-        expect([refused.status, refused.body.code]).toStrictEqual([401, 'OKRA_EMU_UNAUTHORIZED'])
+        expect([refused.status, refused.headers['x-okra-emulator-error']]).toStrictEqual([401, 'OKRA_EMU_UNAUTHORIZED'])
         expect((await locked.send(method, path)).status).toBe(401)
       }
       expect((await locked.admin.health()).ready).toBe(true)
@@ -285,6 +286,6 @@ describe('health and the admin token', () => {
   it('the client throws AdminError with the status and Okra body of a refusal', async () => {
     const error = await server.admin.complete('nope').catch((e: unknown) => e)
     expect(error).toBeInstanceOf(AdminError)
-    expect(error).toMatchObject({ status: 404, body: { code: 'OKRA_EMU_RECORD_NOT_FOUND' } })
+    expect(error).toMatchObject({ status: 404, code: 'OKRA_EMU_RECORD_NOT_FOUND', body: { status: 'error', message: 'No record found with id "nope"' } })
   })
 })

@@ -78,7 +78,7 @@ describe('webhooks', () => {
       accountId: account._id,
       started_at: '2026-11-02T09:00:00.000Z',
       ended_at: '2026-11-02T09:00:03.000Z',
-      message: 'Successfully fetched updated balance!',
+      message: 'Succesfully fetched updated balance!',
       balance_changed: false,
     })
     const log = await server.get('/__admin/webhooks', { token: tok })
