@@ -20,7 +20,7 @@ export class Scheduler {
   constructor (
     dispatcher: Pick<WebhookDispatcher, 'runDue'>,
     persist: (tenant: Tenant) => Promise<void> = async () => {},
-    logError: (error: unknown, message: string) => void = () => {},
+    logError: (error: unknown, message: string) => void = () => {}
   ) {
     this.dispatcher = dispatcher
     this.persist = persist
@@ -53,7 +53,8 @@ export class Scheduler {
     }
     const timer = setTimeout(() => {
       this.timers.delete(tenant)
-      void this.wake(tenant)
+      // wake never rejects: what it throws is logged there.
+      this.wake(tenant).catch(() => {})
     }, Math.max(0, next - tenant.clock.now()))
     timer.unref()
     this.timers.set(tenant, { at: next, timer })
