@@ -83,7 +83,7 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
   const realNow = options.realNow ?? Date.now
   const start = options.clock?.start
   const connections = resolveConnections(options.connections)
-  const dispatcher = new WebhookDispatcher()
+  const dispatcher = new WebhookDispatcher({ logError: (error, message) => { app.log.error({ err: error }, message) } })
   let store: TenantStore | null = null
   // What a wake changed is saved for nobody waiting: a refused write is logged, and the tenant's next save retries it.
   const persist = async (tenant: Tenant): Promise<void> => {
