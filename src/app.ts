@@ -84,13 +84,13 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
   const realNow = options.realNow ?? Date.now
   const start = options.clock?.start
   const connections = resolveConnections(options.connections)
-  const dispatcher = new WebhookDispatcher()
+  const dispatcher = new WebhookDispatcher({ logError: (error, message) => { app.log.error({ err: error }, message) } })
   let store: TenantStore | null = null
   // What a wake changed is saved for nobody waiting: a refused write is logged, and the tenant's next save retries it.
   const persist = async (tenant: Tenant): Promise<void> => {
     await store?.saveIfChanged(tenant).catch((error: unknown) => { app.log.error({ err: error }, 'could not save a tenant to --db; retrying on its next request') })
   }
-  const scheduler = new Scheduler(dispatcher, persist)
+  const scheduler = new Scheduler(dispatcher, persist, (error, message) => { app.log.error({ err: error }, message) })
   const defaultPolicy: RecordPolicy = { kind: 'delay', ms: options.recordDelayMs ?? DEFAULT_RECORD_DELAY_MS }
   const tenants = new Tenants(dataset, {
     clock: { mode: options.clock?.mode ?? 'running', startMs: start === undefined ? realNow() : new Date(start).getTime() },

@@ -10,21 +10,35 @@ export class Scheduler {
   private readonly timers = new Map<Tenant, { at: number, timer: NodeJS.Timeout }>()
   private readonly dispatcher: Pick<WebhookDispatcher, 'runDue'>
   private readonly persist: (tenant: Tenant) => Promise<void>
+  private readonly logError: (error: unknown, message: string) => void
   private closed = false
 
-  /** `persist` saves what a wake changed, for the changes no request is waiting on. */
-  constructor (dispatcher: Pick<WebhookDispatcher, 'runDue'>, persist: (tenant: Tenant) => Promise<void> = async () => {}) {
+  /**
+   * `persist` saves what a wake changed, for the changes no request is waiting on. `logError` hears
+   * what a wake threw: nobody waits on a timer, so a throw there would otherwise end the process.
+   */
+  constructor (
+    dispatcher: Pick<WebhookDispatcher, 'runDue'>,
+    persist: (tenant: Tenant) => Promise<void> = async () => {},
+    logError: (error: unknown, message: string) => void = () => {}
+  ) {
     this.dispatcher = dispatcher
     this.persist = persist
+    this.logError = logError
   }
 
-  /** Settles what is due now, starts due webhooks, and sets the timer for what comes next. */
-  wake (tenant: Tenant): Promise<void> {
-    tenant.settleDue()
-    const deliveries = this.dispatcher.runDue(tenant)
-    this.plan(tenant)
-    // A failed attempt schedules a retry: plan again once the attempts are done.
-    return deliveries.finally(() => this.plan(tenant)).then(async () => { await this.persist(tenant) })
+  /** Settles what is due now, starts due webhooks, and sets the timer for what comes next; never rejects. */
+  async wake (tenant: Tenant): Promise<void> {
+    try {
+      tenant.settleDue()
+      const deliveries = this.dispatcher.runDue(tenant)
+      this.plan(tenant)
+      // A failed attempt schedules a retry: plan again once the attempts are done.
+      await deliveries.finally(() => { this.plan(tenant) })
+      await this.persist(tenant)
+    } catch (error) {
+      this.logError(error, 'a scheduled wake of a tenant failed; its next request or advance tries again')
+    }
   }
 
   plan (tenant: Tenant): void {
@@ -39,6 +53,7 @@ export class Scheduler {
     }
     const timer = setTimeout(() => {
       this.timers.delete(tenant)
+      // wake never rejects: what it throws is logged there.
       this.wake(tenant).catch(() => {})
     }, Math.max(0, next - tenant.clock.now()))
     timer.unref()

@@ -17,8 +17,8 @@ beforeEach(() => { vi.useFakeTimers({ now: 0 }) })
 afterEach(() => { vi.useRealTimers() })
 
 /** A scheduler over one tenant whose clock follows the fake real time; `runDue` stands in for the webhook dispatcher. */
-function schedulerOver (mode: ClockMode, runDue: (tenant: Tenant) => Promise<void> = async () => {}) {
-  const tenant = new Tenants(new JsonDataset(fixture), {
+function schedulerOver (mode: ClockMode, runDue: (tenant: Tenant) => Promise<void> = async () => {}, file: FixtureFile = fixture) {
+  const tenant = new Tenants(new JsonDataset(file), {
     clock: { mode, startMs: START }, policy: { kind: 'delay', ms: 3000 }, webhook: { url: null, token: null },
   }, () => Date.now(), () => {}, new Uint8Array(5)).get('t')
   const saved: number[] = []
@@ -77,6 +77,40 @@ describe('Scheduler', () => {
     expect(vi.getTimerCount()).toBe(1)
     await vi.advanceTimersByTimeAsync(30_000)
     expect(calls).toStrictEqual([START + 3000, START + 33_000])
+    scheduler.close()
+  })
+
+  it('contains what a timer\'s wake throws: logged, never an unhandled rejection that ends the process', async () => {
+    const logged: Array<[string, string]> = []
+    const scheduler = new Scheduler({ runDue: async () => {} }, async () => {}, (error, message) => { logged.push([(error as Error).message, message]) })
+    const breaking = {
+      clock: { mode: 'running', now: () => Date.now() },
+      nextDueAt: () => Date.now() + 10,
+      settleDue: () => { throw new Error('settling broke') },
+    } as unknown as Tenant
+    scheduler.plan(breaking)
+    await vi.advanceTimersByTimeAsync(10)
+    expect(logged).toStrictEqual([['settling broke', 'a scheduled wake of a tenant failed; its next request or advance tries again']])
+    await expect(scheduler.wake(breaking)).resolves.toBeUndefined()
+    expect(logged).toHaveLength(2)
+    scheduler.close()
+  })
+
+  it('fails a record whose settling throws as emulator_error, and keeps the tenant going', async () => {
+    // JsonDataset alone skips the loader's limits: this stands for any data the loader might let through.
+    const file = structuredClone(fixture)
+    const accountEntry = file.accounts.find((a) => a._id === account)!
+    accountEntry.emulator = { bank: [{ after: '36501d', posting: 5 }] }
+    const { tenant, scheduler } = schedulerOver('running', async () => {}, file)
+    const record = tenant.startRecord('CHECK_BALANCE', account, url)
+    scheduler.plan(tenant)
+    await vi.advanceTimersByTimeAsync(3000)
+    expect([record.state, record.endedAt, record.result]).toStrictEqual(['failed', START + 3000, null])
+    expect(record.failure).toStrictEqual({ kind: 'emulator_error', message: 'The emulator could not settle this record: Invalid field "after": must be at most 100 years (36500d)' })
+    const next = tenant.startRecord('CHECK_BALANCE', fixture.balances[1]!.account, url)
+    scheduler.plan(tenant)
+    await vi.advanceTimersByTimeAsync(3000)
+    expect(next.state).toBe('done')
     scheduler.close()
   })
 })

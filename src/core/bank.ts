@@ -54,9 +54,9 @@ export function sameAmounts (a: Amounts, b: Amounts): boolean {
 }
 
 /** Inserts keeping time order; events at the same instant stay in the order they were added. */
-export function insertEvent (events: BankEvent[], event: BankEvent): void {
+export function insertEvent<T extends BankEvent> (events: T[], event: T): void {
   let i = events.length
-  while (i > 0 && (events[i - 1] as BankEvent).at > event.at) i--
+  while (i > 0 && (events[i - 1] as T).at > event.at) i--
   events.splice(i, 0, event)
 }
 
@@ -98,17 +98,27 @@ export class BankLedger {
 
   /** Sets the amounts, or posts a credit (+) or debit (-), at `atMs`; what would leave ±MAX_AMOUNT is refused and changes nothing. */
   change (accountId: string, start: Amounts, change: { posting: number } | Amounts, atMs: number): Amounts {
+    const { events, after } = this.applied(accountId, start, change, atMs)
+    // Only instants before the fold lose their detail, and nothing asks for those: records settle before postings are added.
+    const cut = events.length > 2 * this.keep ? (events[events.length - this.keep] as BankEvent).at : null
+    this.events.set(accountId, cut === null ? events : [{ at: cut, ...bankBalanceAt(start, events, cut) }, ...events.filter((e) => e.at > cut)])
+    this.changed()
+    return after
+  }
+
+  /** Throws what `change` would, changing nothing: for a caller with changes of its own to make first. */
+  check (accountId: string, start: Amounts, change: { posting: number } | Amounts, atMs: number): void {
+    this.applied(accountId, start, change, atMs)
+  }
+
+  private applied (accountId: string, start: Amounts, change: { posting: number } | Amounts, atMs: number): { events: BankEvent[], after: Amounts } {
     const given = outOfRange(change)
     if (given !== undefined) throw invalidField(given, `must be within ±${MAX_AMOUNT}`)
     const events = [...this.events.get(accountId) ?? this.scripts.eventsOf(accountId)]
     insertEvent(events, { at: atMs, ...change })
     const after = bankBalanceAt(start, events, atMs)
     if (outOfRange(after) !== undefined) throw invalidField('posting', `must keep the balance within ±${MAX_AMOUNT}`)
-    // Only instants before the fold lose their detail, and nothing asks for those: records settle before postings are added.
-    const cut = events.length > 2 * this.keep ? (events[events.length - this.keep] as BankEvent).at : null
-    this.events.set(accountId, cut === null ? events : [{ at: cut, ...bankBalanceAt(start, events, cut) }, ...events.filter((e) => e.at > cut)])
-    this.changed()
-    return after
+    return { events, after }
   }
 
   get state (): Array<[string, BankEvent[]]> { return [...this.events] }

@@ -61,13 +61,14 @@ export class FaultBook {
 
   constructor (private readonly changed: () => void) {}
 
-  add (id: string, input: FaultRuleInput): FaultRule {
+  /** `id` may be a factory, called only once the rule is accepted: a refused rule uses up no id. */
+  add (id: string | (() => string), input: FaultRuleInput): FaultRule {
     if (input.action.kind === 'latency' && input.action.ms > MAX_FAULT_LATENCY_MS) {
       throw new DomainError('OKRA_EMU_INVALID_FIELD', `Invalid field "action.ms": must be at most ${MAX_FAULT_LATENCY_MS}`, { field: 'action.ms' })
     }
     const seed = input.seed ?? 1
     const rule: FaultRule = {
-      id,
+      id: typeof id === 'string' ? id : id(),
       match: { ...input.match },
       action: { ...input.action },
       times: input.times ?? null,

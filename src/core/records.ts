@@ -15,6 +15,8 @@ export type RecordOutcome =
   | { kind: 'success' }
   | { kind: 'timeout' }
   | { kind: 'bank_error', message: string }
+  /** The emulator failed settling the record (a bug, or data it could not read); the message says what. */
+  | { kind: 'emulator_error', message: string }
 
 export type RecordState = 'running' | 'done' | 'failed'
 

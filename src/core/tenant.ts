@@ -1,6 +1,6 @@
 import type { BalanceFixture, FixtureFile } from './fixture.js'
 import { BalanceReader, type BalanceOverlay } from './balances.js'
-import { BankLedger, outOfRange, sameAmounts, type Amounts, type BankEvent, type BankScripts } from './bank.js'
+import { BankLedger, sameAmounts, type Amounts, type BankEvent, type BankScripts } from './bank.js'
 import { VirtualClock, type ClockMode } from './clock.js'
 import type { Dataset } from './dataset.js'
 import { parseDuration } from './duration.js'
@@ -211,8 +211,9 @@ export class Tenant {
    * record's policy says. A refresh while one is running returns the running one.
    */
   startRecord (method: RecordMethod, accountId: string, callbackUrlFor: (recordId: string) => string): EmulatedRecord {
-    this.settleDue()
+    // Every refusal comes before the first change, settling included: a 4xx leaves the tenant as it was.
     const { account, balance } = this.accountOf(accountId)
+    this.settleDue()
     const running = method === 'BALANCE' ? this.records.runningRefreshOf(accountId) : undefined
     if (running !== undefined) return running
     const now = this.clock.now()
@@ -231,11 +232,11 @@ export class Tenant {
    * stands. The method must be the record's own.
    */
   poll (recordId: string, method: string): EmulatedRecord {
-    this.settleDue()
     const record = this.records.of(recordId)
     if (record.method !== method) {
       throw new DomainError('OKRA_EMU_RECORD_METHOD_MISMATCH', `Record ${recordId} is a ${record.method} record, not ${method}`, { record: recordId, method })
     }
+    this.settleDue()
     if (record.state === 'running') {
       this.records.poll(record)
       if (record.policy.kind === 'polls' && record.polls >= record.policy.polls) this.finish(record, this.clock.now())
@@ -263,8 +264,8 @@ export class Tenant {
 
   /** Ends a running record now as told: success, or the failure given. */
   completeNow (recordId: string, outcome: RecordOutcome = { kind: 'success' }): EmulatedRecord {
-    this.settleDue()
     const record = this.records.of(recordId)
+    this.settleDue()
     nextState(record, outcome.kind === 'success' ? 'complete' : 'fail')
     this.finish(record, this.clock.now(), outcome)
     return record
@@ -272,8 +273,8 @@ export class Tenant {
 
   /** Gives a running record a new policy, counted from when it began. */
   setRecordPolicy (recordId: string, policy: RecordPolicy): EmulatedRecord {
-    this.settleDue()
     const record = this.records.of(recordId)
+    this.settleDue()
     this.records.repolicy(record, policy)
     this.settleDue()
     return record
@@ -282,8 +283,9 @@ export class Tenant {
   /** Changes the bank's live balance now: set amounts, or post a credit (+) or debit (-). */
   changeBankBalance (accountId: string, change: { posting: number } | Amounts): Amounts {
     const { balance } = this.accountOf(accountId)
-    // Records due by now read the bank before the change; amounts out of range change nothing, not even that.
-    if (outOfRange(change) === undefined) this.settleDue()
+    // Records due by now read the bank before the change; a change refused changes nothing, not even that.
+    this.bank.check(accountId, balance, change, this.clock.now())
+    this.settleDue()
     return this.bank.change(accountId, balance, change, this.clock.now())
   }
 
@@ -301,8 +303,20 @@ export class Tenant {
     return { account, balance }
   }
 
+  /**
+   * A record whose fetch throws fails as `emulator_error` instead: the throw would otherwise escape
+   * into whoever settled it (a timer, an unrelated request) and leave the record due for ever.
+   */
   private finish (record: EmulatedRecord, atMs: number, outcome: RecordOutcome = record.outcome): void {
-    this.records.finish(record, atMs, outcome, outcome.kind === 'success' ? this.fetch(record, atMs) : null)
+    let result: RecordResult | null = null
+    if (outcome.kind === 'success') {
+      try {
+        result = this.fetch(record, atMs)
+      } catch (error) {
+        outcome = { kind: 'emulator_error', message: `The emulator could not settle this record: ${(error as Error).message}` }
+      }
+    }
+    this.records.finish(record, atMs, outcome, result)
     this.context.onSettled(this, record)
   }
 

@@ -123,6 +123,13 @@ export class WebhookLog {
     this.changed()
   }
 
+  /** Gives up on a delivery the emulator itself could not attempt: failed, never retried. */
+  abandon (delivery: WebhookDelivery): void {
+    delivery.state = 'failed'
+    delivery.nextAttemptAt = null
+    this.changed()
+  }
+
   load (state: WebhookDelivery[]): void {
     this.entries = state
     this.changed()

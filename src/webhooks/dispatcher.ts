@@ -11,6 +11,8 @@ export interface DispatcherOptions {
   timeoutMs?: number
   /** A receiver's answer is read (and thrown away) up to this many bytes; past that it is cut off. */
   maxAnswerBytes?: number
+  /** Hears what the emulator itself threw making a delivery (never a receiver's failure, which is an attempt). */
+  logError?: (error: unknown, message: string) => void
 }
 
 export const DISPATCHER_DEFAULTS: Readonly<Required<DispatcherOptions>> = Object.freeze({
@@ -19,6 +21,7 @@ export const DISPATCHER_DEFAULTS: Readonly<Required<DispatcherOptions>> = Object
   concurrency: 32,
   timeoutMs: WEBHOOK_RETRY.timeoutMs,
   maxAnswerBytes: 64 * 1024,
+  logError: () => {},
 })
 
 // undici is about 110 modules: it loads with the first webhook, not with every start.
@@ -49,11 +52,19 @@ export class WebhookDispatcher {
   enqueue (tenant: Tenant, record: EmulatedRecord): void {
     const { url, token } = tenant.webhook
     if (url === null) return
+    let event: WebhookDelivery['event']
+    try {
+      event = tenant.eventOf(record)
+    } catch (error) {
+      // Called while a record settles: a throw would undo nothing and break the settling, so the event is skipped and said.
+      this.options.logError(error, `no webhook for record ${record._id}: its event could not be built`)
+      return
+    }
     tenant.webhooks.add({
       id: tenant.newId(),
       url,
       token,
-      event: tenant.eventOf(record),
+      event,
       state: 'pending',
       attempts: [],
       nextAttemptAt: record.endedAt ?? tenant.clock.now(),
@@ -109,6 +120,10 @@ export class WebhookDispatcher {
       .then(async () => {
         try {
           if (!this.closed) await this.send(tenant, delivery)
+        } catch (error) {
+          // Nobody waits on a delivery: a throw here would reject a timer's wake, so the delivery ends failed instead.
+          tenant.webhooks.abandon(delivery)
+          this.options.logError(error, `webhook delivery ${delivery.id} failed inside the emulator; marked failed`)
         } finally {
           this.release()
         }

@@ -39,7 +39,9 @@ export type Failure = Variant<Schemas['Failure'], 'timeout'> | Variant<Schemas['
 export type ClockView = Schemas['ClockView']
 export type FixtureStats = Schemas['FixtureStats']
 export type TenantView = Schemas['TenantView']
-export type RecordSummary = Omit<Schemas['RecordSummary'], 'policy' | 'failure'> & { policy: Policy, failure: Failure | null }
+/** How a failed record ended: a bank failure, or the emulator's own. */
+export type RecordFailure = Failure | Schemas['EmulatorFailure']
+export type RecordSummary = Omit<Schemas['RecordSummary'], 'policy' | 'failure'> & { policy: Policy, failure: RecordFailure | null }
 export type FaultMatch = Schemas['FaultMatch']
 export type FaultAction = Schemas['FaultAction']
 export type FaultRuleBody = Schemas['FaultRuleBody']

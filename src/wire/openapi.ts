@@ -914,6 +914,12 @@ export interface components {
             kind: "timeout" | "bank_error";
             message?: string;
         };
+        /** @description The emulator itself failed settling the record (it could not read what the record needed); the message says what. Never sent by a client. */
+        EmulatorFailure: {
+            /** @enum {string} */
+            kind: "emulator_error";
+            message: string;
+        };
         BankChangeBody: {
             posting?: number;
             ledger_balance?: number;
@@ -940,7 +946,7 @@ export interface components {
             due_at: string | null;
             /** Format: date-time */
             ended_at: string | null;
-            failure: components["schemas"]["Failure"] | null;
+            failure: components["schemas"]["Failure"] | components["schemas"]["EmulatorFailure"] | null;
             callback_url: string;
         };
         WebhookSettings: {

@@ -383,13 +383,40 @@ function setAt (doc: unknown, path: Array<string | number>, value: unknown): unk
   return copy
 }
 
-/** Inline scenarios: the valid small document, mutated at one place, or a ready-made name. */
+/** Durations, amounts and dates on both sides of the loader's limits (README, Limits). */
+const EDGE_DURATIONS = ['0ms', '3s', '1d', '36500d', '36499d23h59m59s999ms', '36500d1ms', '36501d', '99999999999999999999d', '1' + '0'.repeat(400) + 'ms']
+const EDGE_AMOUNTS = [0, -5000, 2500.5, 90071992547409.9, -90071992547409.9, 90071992547409.92, -90071992547409.92, 45035996273704.95, 1e15, 1e308, -1e308, 5e-324]
+const EDGE_DATES = ['2026-11-02T09:00:00.000Z', '1970-01-01T00:00:00.000Z', '1969-12-31T23:59:59.999Z', '9899-12-31T23:59:59.999Z', '9900-01-01T00:00:00.000Z',
+  '9999-12-31T23:59:59.999Z', '0000-01-01T00:00:00Z']
+
+/** The small document's one account with an emulator behaviour (policy and bank script) at the limits, and its balance's amounts and dates. */
+function extremeScenario (doc: Record<string, unknown>): fc.Arbitrary<unknown> {
+  const duration = fc.constantFrom(...EDGE_DURATIONS)
+  const amount = fc.constantFrom(...EDGE_AMOUNTS)
+  const step = fc.oneof(
+    fc.record({ after: duration, posting: amount }),
+    fc.record({ after: duration, ledger_balance: amount, available_balance: amount }, { requiredKeys: ['after', 'ledger_balance'] })
+  )
+  const behaviour = fc.record({
+    policy: fc.oneof(duration.map((after) => ({ kind: 'delay', after })), fc.constant({ kind: 'immediate' })),
+    bank: fc.array(step, { minLength: 1, maxLength: 3 }),
+  }, { requiredKeys: ['bank'] })
+  const balance = fc.record({ ledger_balance: amount, available_balance: amount, created_at: fc.constantFrom(...EDGE_DATES), last_updated: fc.constantFrom(...EDGE_DATES) }, { requiredKeys: [] })
+  return fc.tuple(behaviour, balance).map(([emulator, amounts]) => {
+    const accounts = doc['accounts'] as Array<Record<string, unknown>>
+    const balances = doc['balances'] as Array<Record<string, unknown>>
+    return { ...doc, accounts: [{ ...accounts[0], emulator }], balances: [{ ...balances[0], ...amounts }] }
+  })
+}
+
+/** Inline scenarios: the valid small document, mutated at one place or given extreme behaviour, or a ready-made name. */
 function scenarioBody (known: KnownIds): fc.Arbitrary<JsonSpec> {
   const paths = pathsOf(known.scenarioDocument).filter((p) => p.length > 0)
   const values = fc.oneof(
     fc.jsonValue({ maxDepth: 2 }),
     fc.constantFrom('2026-11-02T09:00:00.000Z', '2026-12-31T23:59:60Z', '2026-02-30T00:00:00Z', '+275760-09-13T00:00:00Z', '0000-01-01T00:00:00Z',
-      '9999-12-31T23:59:59.999Z', 'x', '', -1, 1e308, '999999999999999999999d', '1e309', [], {}, null)
+      '9999-12-31T23:59:59.999Z', 'x', '', -1, 1e308, '999999999999999999999d', '1e309', [], {}, null),
+    fc.constantFrom(...EDGE_DURATIONS, ...EDGE_AMOUNTS, ...EDGE_DATES)
   )
   return fc.oneof(
     { weight: 2, arbitrary: fc.constantFrom(...known.scenarios, ...SCENARIO_NAMES_EXTRA).map((name) => ({ obj: [['name', v(name)]] }) as JsonSpec) },
@@ -399,6 +426,7 @@ function scenarioBody (known: KnownIds): fc.Arbitrary<JsonSpec> {
       arbitrary: fc.tuple(fc.constantFrom(...paths), values).map(([path, value]) => v(setAt(known.scenarioDocument, path, value))),
     },
     { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...paths)).map(([path]) => v(setAt(known.scenarioDocument, path, undefined))) },
+    { weight: 4, arbitrary: extremeScenario(known.scenarioDocument).map(v) },
     { weight: 1, arbitrary: anyValue }
   )
 }
@@ -701,8 +729,25 @@ export class Generators {
       { weight: 2, arbitrary: fc.constantFrom(...readers.map((r) => this.cleanStep(r))) }
     )
     const first = route === undefined ? this.anyStepArbitrary : this.step(route)
+    if (route?.operationId === 'adminLoadScenario') {
+      // A scenario is then used, as a test would: where a fixture past the limits once broke a settle or a posting.
+      const use = this.scenarioUse()
+      return fc.tuple(first, fc.nat({ max: 9 })).map(([step, roll]) => ({ steps: roll < 5 ? [step] : [step, ...use] }))
+    }
     return fc.tuple(first, fc.array(this.followUp, { minLength: 1, maxLength: 2 }), fc.nat({ max: 9 }))
       .map(([step, more, roll]) => ({ steps: roll < 6 ? [step] : [step, ...more] }))
+  }
+
+  /** A check of the scenario's account, a posting to it, and an advance of 100 years that settles the check. */
+  private scenarioUse (): Step[] {
+    const account = ((this.known.scenarioDocument['accounts'] as Array<{ _id: string }>)[0] as { _id: string })._id
+    const headers: Array<[string, string]> = [['authorization', `Bearer ${this.known.tokens.main}`], ['content-type', 'application/json']]
+    const post = (name: string, path: string, value: unknown): Step => ({ route: name, method: 'POST', path, query: '', headers, body: { kind: 'json', spec: { v: value } } })
+    return [
+      post('POST /balance/check', '/v2/balance/check', { account_id: account }),
+      post('POST /__admin/accounts/:id/balance', `/__admin/accounts/${account}/balance`, { posting: 1 }),
+      post('POST /__admin/clock/advance', '/__admin/clock/advance', { by: '36500d' }),
+    ]
   }
 
   /** The plain request a test suite would send to a reader, to see what an earlier hostile step left behind. */

@@ -147,4 +147,22 @@ describe('WebhookDispatcher', () => {
     expect(arrived).toBe(1)
     expect(tenant.webhooks.list().map((d) => [d.state, d.attempts.length])).toStrictEqual(Array(3).fill(['pending', 0]))
   })
+
+  it('marks failed, and logs, a delivery the emulator itself cannot send; the others still go', async () => {
+    let arrived = 0
+    const { url } = await receiver((request, response) => { request.resume(); arrived += 1; response.end() })
+    const tenant = await tenantWith(url, 2)
+    // Recording d0's attempt throws: a stand-in for any bug inside a delivery.
+    const attempted = tenant.webhooks.attempted.bind(tenant.webhooks)
+    tenant.webhooks.attempted = (delivery, attempt, atMs) => {
+      if (delivery.id === 'd0') throw new Error('recording broke')
+      attempted(delivery, attempt, atMs)
+    }
+    const logged: string[] = []
+    const made = dispatcher({ logError: (error, message) => { logged.push(`${message}: ${(error as Error).message}`) } })
+    await expect(made.runDue(tenant)).resolves.toBeUndefined()
+    expect(tenant.webhooks.list().map((d) => [d.id, d.state, d.attempts.length, d.nextAttemptAt])).toStrictEqual([['d0', 'failed', 0, null], ['d1', 'delivered', 1, null]])
+    expect(arrived).toBe(2)
+    expect(logged).toStrictEqual(['webhook delivery d0 failed inside the emulator; marked failed: recording broke'])
+  })
 })
