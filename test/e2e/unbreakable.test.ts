@@ -30,9 +30,10 @@ function scenario (edit: (file: FixtureFile) => void): FixtureFile {
   return file
 }
 
-async function call (url: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number, body: { status: string, message: string, code?: string, data?: unknown } }> {
+async function call (url: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number, error?: string, body: { status: string, message: string, data?: unknown } }> {
   const answer = await request(`${url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) })
-  return { status: answer.statusCode, body: await answer.body.json() as { status: string, message: string } }
+  const error = answer.headers['x-okra-emulator-error']
+  return { status: answer.statusCode, ...(typeof error === 'string' ? { error } : {}), body: await answer.body.json() as { status: string, message: string } }
 }
 
 /** Everything the control API shows of the tenant's state. */
@@ -58,7 +59,8 @@ describe('issue 14: what once crashed the CLI or broke a tenant is refused whole
     }))
     expect(refused).toStrictEqual({
       status: 400,
-      body: { status: 'error', code: 'OKRA_EMU_INVALID_SCENARIO', message: 'scenario: $.accounts[0].emulator.bank[0].after must be at most 100 years (36500d)' },
+      error: 'OKRA_EMU_INVALID_SCENARIO',
+      body: { status: 'error', message: 'scenario: $.accounts[0].emulator.bank[0].after must be at most 100 years (36500d)' },
     })
     expect(await observed(url)).toStrictEqual(before)
     // Where the process once died: a check on the account, then the record settling.
@@ -86,7 +88,8 @@ describe('issue 14: what once crashed the CLI or broke a tenant is refused whole
     const refused = await call(url, 'POST', '/__admin/scenario', scenario((file) => { file.balances[0]!.ledger_balance = 1e308 }))
     expect(refused).toStrictEqual({
       status: 400,
-      body: { status: 'error', code: 'OKRA_EMU_INVALID_SCENARIO', message: 'scenario: $.balances[0].ledger_balance must be at most 90071992547409.9' },
+      error: 'OKRA_EMU_INVALID_SCENARIO',
+      body: { status: 'error', message: 'scenario: $.balances[0].ledger_balance must be at most 90071992547409.9' },
     })
     expect(await observed(url)).toStrictEqual(before)
     const posted = await call(url, 'POST', `/__admin/accounts/${account._id}/balance`, { posting: 100 })
