@@ -74,10 +74,11 @@ describe('BalanceReader.byType', () => {
   it('reads a refreshed balance\'s amount from its overlay, both ways, and ignores overlays of unknown balances', () => {
     const overlays: Array<[string, BalanceOverlay]> = [
       ['b1', overlay({ ledger_balance: 1000 })],
+      ['b2', overlay({ ledger_balance: 199 })],
       ['b3', overlay({ ledger_balance: 5, available_balance: 5 })],
       ['gone', overlay({ ledger_balance: 1e9 })],
     ]
-    expect(ids(reader(overlays).byType('ledger_balance', 200, ALL, false))).toStrictEqual(['b1', 'b2'])
+    expect(ids(reader(overlays).byType('ledger_balance', 200, ALL, false))).toStrictEqual(['b1'])
     expect(ids(reader(overlays).byType('available_balance', 90, ALL, false))).toStrictEqual(['b4'])
   })
 })
@@ -135,9 +136,12 @@ describe('parseDayRange', () => {
   })
 
   it('names the field that is not a real day, or a `to` before `from`', () => {
-    expect(() => parseDayRange('2026-01-02', '2026-01-01')).toThrow('must be the same day as "from" or later')
-    expect(() => parseDayRange('2026-1-02', '2026-01-02')).toThrow(expect.objectContaining({ message: expect.stringContaining('from') }))
-    expect(() => parseDayRange('2026-01-02', '2021-02-30')).toThrow('is not a real calendar day')
-    expect(() => parseDayRange('2026-01-02', 20260102)).toThrow('must be a date written YYYY-MM-DD')
+    const WRITTEN = 'must be a date written YYYY-MM-DD'
+    expect(() => parseDayRange('2026-01-02', '2026-01-01')).toThrow('Invalid field "to": must be the same day as "from" or later')
+    expect(() => parseDayRange('2026-1-02', '2026-01-02')).toThrow(`Invalid field "from": ${WRITTEN}`)
+    expect(() => parseDayRange('2026-01-02', '2021-02-30')).toThrow('Invalid field "to": is not a real calendar day')
+    expect(() => parseDayRange('2026-01-02', 20260102)).toThrow(`Invalid field "to": ${WRITTEN}`)
+    // Anchored both ends, and only a string is read: an array would print as a date.
+    for (const from of ['x2026-01-02', '2026-01-02x', ['2026-01-02']]) expect(() => parseDayRange(from, '2026-01-02')).toThrow(`Invalid field "from": ${WRITTEN}`)
   })
 })

@@ -20,9 +20,10 @@ const dataset = new JsonDataset(tinyFixture([
 
 describe('BankScripts', () => {
   it('dates an account\'s scripted events from the clock start, in time order, same-instant steps as written', () => {
+    const events = new BankScripts(dataset, START).eventsOf('acc-scripted')
+    expect(events.filter((event) => 'posting' in event)).toStrictEqual([{ at: START + 1_800_000, posting: 5 }, { at: START + 3_600_000, posting: -20 }])
     // A set event also carries the step's `after` (the step is spread into it); nothing reads it, so it is left out here.
-    const events = new BankScripts(dataset, START).eventsOf('acc-scripted').map(({ after: _after, ...event }: Record<string, unknown>) => event)
-    expect(events).toStrictEqual([
+    expect(events.map(({ after: _after, ...event }: Record<string, unknown>) => event)).toStrictEqual([
       { at: START, ledger_balance: 1 },
       { at: START + 1_800_000, ledger_balance: 10, available_balance: 8 },
       { at: START + 1_800_000, posting: 5 },
@@ -35,6 +36,11 @@ describe('BankScripts', () => {
     expect(scripts.eventsOf('acc-plain')).toStrictEqual([])
     expect(scripts.eventsOf('acc-quiet')).toStrictEqual([])
     expect(scripts.eventsOf('acc-nobody')).toStrictEqual([])
+  })
+
+  it('names the field of a step that is no duration', () => {
+    const broken = tinyFixture([{ id: 'x', customer: 'c', created: '2026-01-01T00:00:00.000Z', ledger: 1, emulator: { bank: [{ after: 'soon', posting: 1 }] } }])
+    expect(() => new BankScripts(new JsonDataset(broken), START).eventsOf('acc-x')).toThrow('Invalid field "after"')
   })
 
   it('resolves each account once and answers the same list after', () => {

@@ -45,3 +45,11 @@ describe('records due or ended at the same instant', () => {
     expect(kept()).toStrictEqual(['run', 'x', 'y', 'z'])
   })
 })
+
+describe('a fresh record book', () => {
+  it('drops its first finished record once past its bound', () => {
+    const book = new RecordBook(() => {}, 1)
+    for (const id of ['one', 'two']) book.finish(book.start({ _id: id, method: 'BALANCE', account: id, balance: 'bal', createdAt: 0, callbackUrl: '', policy: { kind: 'manual' }, outcome: { kind: 'success' } }), 5, { kind: 'success' }, null)
+    expect([...book.values()].map((r) => r._id)).toStrictEqual(['two'])
+  })
+})

@@ -50,6 +50,7 @@ describe('tenant settings', () => {
     expect(policyFromFixture({ kind: 'polls', polls: 4 })).toStrictEqual({ kind: 'polls', polls: 4 })
     expect(policyFromFixture({ kind: 'immediate' })).toStrictEqual({ kind: 'immediate' })
     expect(policyFromFixture({ kind: 'manual' })).toStrictEqual({ kind: 'manual' })
+    expect(() => policyFromFixture({ kind: 'delay', after: 'soon' })).toThrow('Invalid field "after"')
   })
 })
 
