@@ -70,9 +70,9 @@ export class BankScripts {
     let events = this.cache.get(accountId)
     if (events === undefined) {
       const resolved: BankEvent[] = []
-      for (const step of this.dataset.account(accountId)?.behaviour.bank ?? []) {
-        const at = this.startMs + parseDuration(step.after, 'after')
-        insertEvent(resolved, 'posting' in step ? { at, posting: step.posting } : { at, ...step })
+      for (const { after, ...change } of this.dataset.account(accountId)?.behaviour.bank ?? []) {
+        // The script's relative `after` becomes the event's instant; it is not kept beside it.
+        insertEvent(resolved, { at: this.startMs + parseDuration(after, 'after'), ...change })
       }
       events = resolved
       this.cache.set(accountId, events)
