@@ -126,6 +126,7 @@ export class Tenant {
     this.context.keep(this)
     this.changes += 1
   }
+
   readonly records = new RecordBook(this.changed, TENANT_LIMITS.finishedRecords)
   readonly overlays = new BalanceOverlays(this.changed, { records: TENANT_LIMITS.recordsPerBalance, history: TENANT_LIMITS.historyPerBalance })
   readonly webhooks = new WebhookLog(this.changed, TENANT_LIMITS.settledWebhooks)

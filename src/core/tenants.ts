@@ -4,7 +4,7 @@ import type { Dataset } from './dataset.js'
 import { DomainError } from './errors.js'
 import { Tenant, type SettledListener, type TenantContext, type TenantData, type TenantDefaults } from './tenant.js'
 
-/** Kept tenants at most unless --max-tenants says otherwise: ~30 MB of changed tenants (bench/RESULTS.md, Tenants). */
+/** Kept tenants at most unless --max-tenants says otherwise: ~50 MB of tenants with a record each (bench/RESULTS.md). */
 export const DEFAULT_MAX_TENANTS = 10_000
 
 /**
