@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import etag from 'etag'
 import type { ClockMode } from './core/clock.js'
 import type { Dataset } from './core/dataset.js'
@@ -58,6 +58,8 @@ export interface AppOptions {
   compileSchemas?: SchemaCompilation
   /** Timeouts, the connection cap and the shutdown grace (CONNECTION_DEFAULTS). */
   connections?: ConnectionOptions
+  /** Tenants kept at most (those that changed something); past it a new token may only look up (DEFAULT_MAX_TENANTS). */
+  maxTenants?: number
 }
 
 /** The base prefixes Okra's clients use (okra-api.md §1, D21), read from openapi.yaml's servers. */
@@ -96,7 +98,7 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
     clock: { mode: options.clock?.mode ?? 'running', startMs: start === undefined ? realNow() : new Date(start).getTime() },
     policy: defaultPolicy,
     webhook: { url: options.webhook?.url ?? null, token: options.webhook?.token ?? null },
-  }, realNow, (tenant, record) => dispatcher.enqueue(tenant, record), PROCESS_BYTES)
+  }, realNow, (tenant, record) => dispatcher.enqueue(tenant, record), PROCESS_BYTES, options.maxTenants)
   const accepted = options.tokens === undefined ? undefined : new Set(options.tokens)
   if (options.db !== undefined) {
     // The store and the scenario loader load only for a --db: a plain start needs neither.
@@ -152,16 +154,20 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
 
   /** The tenant's revision when each request began, to tell a request's own change from older unsaved ones. */
   const revisionAtStart = new WeakMap<FastifyRequest, number>()
-  const identifyTenant = async (request: FastifyRequest): Promise<void> => {
-    request.tenant = tenants.get(tokenOf(request, accepted))
-    revisionAtStart.set(request, request.tenant.revision)
+  const identifyTenant = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const tenant = tenants.enter(tokenOf(request, accepted))
+    request.tenant = tenant
+    revisionAtStart.set(request, tenant.revision)
+    // 'close' comes once per answer, a dropped connection's included: a tenant nobody changed is then forgotten.
+    reply.raw.once('close', () => { tenants.leave(tenant) })
   }
   // A change is on disk before its answer leaves; a request that changed nothing writes nothing.
   if (store !== null) {
     const saving = store
     app.addHook('onSend', async (request, reply, payload) => {
       const tenant = request.tenant
-      if (tenant === null) return payload
+      // A tenant not kept has nothing to save (one refused by --max-tenants, say).
+      if (tenant === null || !tenants.isKept(tenant)) return payload
       try {
         await saving.saveIfChanged(tenant)
         return payload

@@ -2,6 +2,7 @@ import { isIP } from 'node:net'
 import { parseArgs } from 'node:util'
 import type { GenerateOptions } from './dataset/generate.js'
 import { parseDuration } from './core/duration.js'
+import { DEFAULT_MAX_TENANTS } from './core/tenants.js'
 import { CONNECTION_DEFAULTS as NET, resolveConnections, type ConnectionOptions } from './http/connections.js'
 import { LOG_LEVELS, type LogLevel } from './http/logging.js'
 
@@ -38,6 +39,7 @@ export interface CommandLineStart {
   db?: string
   adminToken?: string
   connections: ConnectionOptions
+  maxTenants: number
 }
 
 export interface ServeCommand {
@@ -82,6 +84,8 @@ Server options:
   --request-timeout D answer 408 to a request (headers and body) not all in after D (default 30s)
   --keep-alive-timeout D  close an idle keep-alive connection after D (default 5s, as Okra's)
   --max-connections N open connections at most; at the cap the longest idle one is closed (default 1024)
+  --max-tenants N     tokens whose tenant changed something kept at most (default ${DEFAULT_MAX_TENANTS});
+                      past it a new token gets 503 for a change, look-ups still work
   --log-level L       fatal, error, warn (default), info (every request), debug, trace or silent;
                       logs go to stderr, readable on a terminal and JSON lines otherwise
   -h, --help          show this help
@@ -138,6 +142,7 @@ async function serveCommand (args: readonly string[], env: Environment): Promise
       'request-timeout': { type: 'string' },
       'keep-alive-timeout': { type: 'string' },
       'max-connections': { type: 'string' },
+      'max-tenants': { type: 'string' },
     },
   })
   if (values.help === true) return { kind: 'help', defaults: await generateDefaults() }
@@ -177,6 +182,7 @@ async function serveCommand (args: readonly string[], env: Environment): Promise
       clock: { mode: clockMode, ...(clockStart === undefined ? {} : { start: clockStart }) },
       recordDelayMs,
       connections,
+      maxTenants: wholeNumber(values['max-tenants'], '--max-tenants', DEFAULT_MAX_TENANTS),
       ...(webhookUrl === undefined ? {} : { webhook: { url: webhookUrl, ...(values['webhook-token'] === undefined ? {} : { token: values['webhook-token'] }) } }),
       ...(values.db === undefined ? {} : { db: values.db }),
       ...(values['admin-token'] === undefined ? {} : { adminToken: values['admin-token'] }),

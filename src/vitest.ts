@@ -6,7 +6,7 @@
  * it, that no other file shares: files run in parallel without seeing each other's state.
  */
 import { randomUUID } from 'node:crypto'
-import { inject } from 'vitest'
+import { beforeAll, inject } from 'vitest'
 import type { TestProject } from 'vitest/node'
 import { AdminClient } from './client.js'
 
@@ -44,5 +44,8 @@ export interface OkraEmulatorForTests {
 export function useOkraEmulator (): OkraEmulatorForTests {
   const url = inject('okraEmulatorUrl')
   const token = `vitest-${randomUUID()}`
-  return { url, okraBaseUrl: `${url}/v2/`, token, admin: new AdminClient(url, { token }) }
+  const admin = new AdminClient(url, { token })
+  // A tenant is kept from its first change on; a reset makes it one, so its journal holds even a file that only looks up.
+  beforeAll(async () => { await admin.reset() })
+  return { url, okraBaseUrl: `${url}/v2/`, token, admin }
 }

@@ -22,7 +22,7 @@ export function environment (mode: string): string {
 }
 
 /** The order sections take when first written, whichever script or part writes first. */
-const SECTION_ORDER = ['throughput', 'mixed', 'cold-start', 'import-cost', 'tenants', 'scale', 'persistence', 'soak']
+const SECTION_ORDER = ['throughput', 'mixed', 'cold-start', 'import-cost', 'tenants', 'tenants-memory', 'scale', 'persistence', 'soak']
 
 /**
  * Replaces the section `name` of RESULTS.md (between `<!-- name:begin -->` and `<!-- name:end -->`)

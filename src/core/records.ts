@@ -97,6 +97,7 @@ export class RecordBook {
 
   get (id: string): EmulatedRecord | undefined { return this.byId.get(id) }
   get size (): number { return this.byId.size }
+  get runningCount (): number { return this.running.size }
   values (): IterableIterator<EmulatedRecord> { return this.byId.values() }
   runningRefreshOf (accountId: string): EmulatedRecord | undefined { return this.refreshing.get(accountId) }
 

@@ -5,7 +5,7 @@ import { VirtualClock, type ClockMode } from './clock.js'
 import type { Dataset } from './dataset.js'
 import { parseDuration } from './duration.js'
 import { DomainError } from './errors.js'
-import { FaultBook, type FaultRule } from './faults.js'
+import { FaultBook, type FaultRule, type FaultRuleInput } from './faults.js'
 import { TenantIds } from './ids.js'
 import { RequestJournal } from './journal.js'
 import { BalanceOverlays } from './overlays.js'
@@ -46,7 +46,23 @@ export const TENANT_LIMITS = {
   historyPerBalance: 20,
   /** Past twice this, the oldest bank events fold into one "set" event, keeping this many after it. */
   bankEventsPerAccount: 100,
+  /**
+   * What a client can grow, refused past these with OKRA_EMU_LIMIT_REACHED (409): named snapshots,
+   * fault rules, running records, and deliveries still pending (a new record is refused while this
+   * many are, since each record that settles adds one). About 1 KB each at most, except a snapshot,
+   * which holds a copy of the whole state.
+   */
+  snapshots: 100,
+  faultRules: 1_000,
+  runningRecords: 1_000,
+  pendingWebhooks: 1_000,
 } as const
+
+/** A client asked for more than TENANT_LIMITS allows; nothing is changed. */
+export function limitReached (limit: 'snapshots' | 'faultRules' | 'runningRecords' | 'pendingWebhooks', what: string): DomainError {
+  const max = TENANT_LIMITS[limit]
+  return new DomainError('OKRA_EMU_LIMIT_REACHED', `A tenant holds at most ${max} ${what} (TENANT_LIMITS.${limit})`, { limit, max })
+}
 
 /** A record that just settled, for whoever delivers its webhook. */
 export type SettledListener = (tenant: Tenant, record: EmulatedRecord) => void
@@ -94,6 +110,8 @@ export interface TenantContext {
   onSettled: SettledListener
   /** 5 random bytes drawn once per process: the middle of every id (TenantIds). */
   processBytes: Uint8Array
+  /** Told of every change: the registry keeps a tenant from its first one on, or throws to refuse it. */
+  keep: (tenant: Tenant) => void
 }
 
 /**
@@ -104,7 +122,11 @@ export interface TenantContext {
  */
 export class Tenant {
   private changes = 0
-  private readonly changed = (): void => { this.changes += 1 }
+  private readonly changed = (): void => {
+    this.context.keep(this)
+    this.changes += 1
+  }
+
   readonly records = new RecordBook(this.changed, TENANT_LIMITS.finishedRecords)
   readonly overlays = new BalanceOverlays(this.changed, { records: TENANT_LIMITS.recordsPerBalance, history: TENANT_LIMITS.historyPerBalance })
   readonly webhooks = new WebhookLog(this.changed, TENANT_LIMITS.settledWebhooks)
@@ -193,6 +215,9 @@ export class Tenant {
 
   /** Keeps a copy of the state under a name, replacing any of that name. */
   snapshot (name: string): void {
+    if (!this.snapshots.has(name) && this.snapshots.size >= TENANT_LIMITS.snapshots) throw limitReached('snapshots', 'snapshots')
+    // A snapshot is not state (revision stays), but it is something to keep.
+    this.context.keep(this)
     this.snapshots.set(name, { state: this.exportState(), data: this.data })
   }
 
@@ -200,6 +225,12 @@ export class Tenant {
     const snapshot = this.snapshots.get(name)
     if (snapshot === undefined) throw new DomainError('OKRA_EMU_SNAPSHOT_NOT_FOUND', `No snapshot named "${name}"`)
     this.importState(snapshot.state, snapshot.data)
+  }
+
+  /** A new fault rule, unless the tenant holds TENANT_LIMITS.faultRules already. */
+  addFault (input: FaultRuleInput): FaultRule {
+    if (this.faults.list().length >= TENANT_LIMITS.faultRules) throw limitReached('faultRules', 'fault rules')
+    return this.faults.add(() => this.newId(), input)
   }
 
   newId (): string {
@@ -216,6 +247,8 @@ export class Tenant {
     this.settleDue()
     const running = method === 'BALANCE' ? this.records.runningRefreshOf(accountId) : undefined
     if (running !== undefined) return running
+    if (this.records.runningCount >= TENANT_LIMITS.runningRecords) throw limitReached('runningRecords', 'running records')
+    if (this.webhooks.pendingCount >= TENANT_LIMITS.pendingWebhooks) throw limitReached('pendingWebhooks', 'pending webhook deliveries')
     const now = this.clock.now()
     const _id = this.newId()
     const policy = account.behaviour.policy === undefined ? this.policy : policyFromFixture(account.behaviour.policy)

@@ -109,6 +109,11 @@ export class WebhookLog {
   list (): readonly WebhookDelivery[] { return this.entries }
   nextDueAt (): number | null { return earliest(this.entries.map((d) => d.nextAttemptAt)) }
   get state (): WebhookDelivery[] { return this.entries }
+  get pendingCount (): number {
+    let pending = 0
+    for (const delivery of this.entries) if (delivery.state === 'pending') pending++
+    return pending
+  }
 
   add (delivery: WebhookDelivery): void {
     this.entries.push(delivery)

@@ -29,6 +29,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   // A fault rule gives its own status; 500 is what a rule without one answers.
   OKRA_EMU_FAULT_INJECTED: 500,
   OKRA_EMU_RATE_LIMITED: 429,
+  OKRA_EMU_LIMIT_REACHED: 409,
+  OKRA_EMU_TOO_MANY_TENANTS: 503,
   OKRA_EMU_INTERNAL: 500,
 }
 

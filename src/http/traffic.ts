@@ -92,7 +92,9 @@ function sendRaw (reply: FastifyReply, status: number, code: ErrorCode, body: un
 
 function journal (request: FastifyRequest, status: number, route: string | null): void {
   const { tenant } = request
-  if (tenant === null) return // refused before a tenant was known (no token): nobody's journal
+  // Refused before a tenant was known (no token): nobody's journal. A tenant not kept (it changed
+  // nothing) keeps nothing, its journal included: a token's journal starts with its first change.
+  if (tenant === null || !request.server.tenants.isKept(tenant)) return
   // A request refused by validation never reached preHandler; what it names is still worth keeping.
   const subject = request.subject ?? subjectOf(tenant, route ?? '', request.body, request.query as Record<string, unknown>)
   tenant.journal.add({

@@ -160,7 +160,7 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, schedul
   app.get('/faults', schema('adminListFaults'), async (request) => ok('Fault rules listed', { faults: request.tenant.faults.list() }))
   app.post('/faults', schema('adminAddFault'), async (request) => {
     const { tenant } = request
-    const rule = tenant.faults.add(() => tenant.newId(), request.body as FaultRuleInput)
+    const rule = tenant.addFault(request.body as FaultRuleInput)
     return ok('Fault rule added', rule)
   })
   app.delete('/faults', schema('adminClearFaults'), async (request) => {

@@ -165,7 +165,8 @@ describe('the dashboard of an emulator with --admin-token', () => {
   afterAll(async () => { await server?.close() })
 
   it('asks for the token, keeps it for the tab and sends it', async () => {
-    await server.post('/v2/balance/getByAccount', { account: ACCOUNT })
+    // A refresh: only a tenant that changed something is kept, and listed.
+    await server.post('/v2/balance/refresh', { account_id: ACCOUNT })
     const page = await open(server, '/__admin/ui')
     const field = page.getByLabel('Admin token')
     await field.fill('wrong')

@@ -38,7 +38,8 @@ describe('GET /__admin/tenants', () => {
   })
 
   it('lists the newest 100 and counts them all', async () => {
-    for (let i = 0; i < 105; i++) await server.get('/__admin/clock', { token: `bulk-${i}` })
+    // Only a tenant that changed something is kept: a reset is the least change.
+    for (let i = 0; i < 105; i++) await server.post('/__admin/reset', {}, { token: `bulk-${i}` })
     const { total, tenants } = (await server.get('/__admin/tenants', { token: null })).body.data
     expect(total).toBe(107)
     expect(tenants).toHaveLength(100)
