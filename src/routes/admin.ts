@@ -18,7 +18,7 @@ export function clockOf (tenant: Tenant): ClockView {
 }
 
 /** A policy as the wire (and the fixtures) write it. */
-export function policyToWire (policy: RecordPolicy): Policy {
+function policyToWire (policy: RecordPolicy): Policy {
   return policy.kind === 'delay' ? { kind: 'delay', after: `${plainNumber(policy.ms)}ms` } : policy
 }
 
@@ -62,7 +62,7 @@ function tenantView (tenant: Tenant): TenantView {
 }
 
 /** A scenario sent inline may be much larger than an Okra request. */
-export const SCENARIO_BODY_LIMIT = 64 * 1024 * 1024
+const SCENARIO_BODY_LIMIT = 64 * 1024 * 1024
 
 /** What the control API asks of the work done off the request path; app.ts hands it the scheduler and the webhook dispatcher. */
 export interface Background {
