@@ -26,20 +26,6 @@ const layerRules = Object.entries(LAYERS).map(([layer, allowed]) => ({
   to: { path: '^src/', pathNot: `^src/(${[layer, ...allowed].join('|')})/` },
 }))
 
-/**
- * TEMPORARY: imports of today's tree that the layers above forbid, in areas other helpers are
- * reshaping (issue 13). Each line goes when its import does; the integrator deletes this list once
- * it is empty. Anything not listed here fails `npm run deps`.
- */
-const TEMPORARY = [
-  // TENANT moves the scheduler out of the root. The control API's replay takes the webhook
-  // dispatcher itself; the map wants it handed over behind a core interface.
-  ['routes-imports', 'src/routes/admin.ts', 'src/scheduler.ts'],
-  ['routes-imports', 'src/routes/admin.ts', 'src/webhooks/dispatcher.ts'],
-  ['routes-imports', 'src/routes/records.ts', 'src/scheduler.ts'],
-  ['unmapped', 'src/app.ts', 'src/scheduler.ts'],
-]
-
 export default {
   forbidden: [
     {
@@ -85,6 +71,5 @@ export default {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    knownViolations: TEMPORARY.map(([rule, from, to]) => ({ type: 'dependency', rule: { name: rule, severity: 'error' }, from, to })),
   },
 }

@@ -26,7 +26,7 @@ import { adminRoutes, healthRoute } from './routes/admin.js'
 import { balanceRoutes } from './routes/balance.js'
 import { accountsRoute, dashboardRoutes, tenantsRoute } from './routes/dashboard.js'
 import { recordRoutes } from './routes/records.js'
-import { Scheduler } from './scheduler.js'
+import { Scheduler } from './webhooks/scheduler.js'
 import { WebhookDispatcher } from './webhooks/dispatcher.js'
 
 declare module 'fastify' {
@@ -199,7 +199,11 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
     tenantsRoute(admin, doc)
     await admin.register(async (tenantAdmin) => {
       tenantAdmin.addHook('onRequest', identifyTenant)
-      adminRoutes(tenantAdmin, doc, scheduler, dispatcher)
+      adminRoutes(tenantAdmin, doc, {
+        wake: (tenant) => scheduler.wake(tenant),
+        plan: (tenant) => scheduler.plan(tenant),
+        replay: (tenant, delivery) => dispatcher.replay(tenant, delivery),
+      })
       accountsRoute(tenantAdmin, doc)
     })
   }, { prefix: '/__admin' })
@@ -212,7 +216,7 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
       okra.addHook('preValidation', okraInput)
       installTraffic(okra, prefix)
       balanceRoutes(okra, doc)
-      recordRoutes(okra, doc, prefix, scheduler)
+      recordRoutes(okra, doc, prefix, (tenant) => scheduler.wake(tenant))
     }, { prefix })
   }
   return app

@@ -11,9 +11,9 @@ import { LOG_LEVELS, type LogLevel } from './http/logging.js'
  * environment and gets back a frozen command, or a UsageError whose message is the one line to print.
  */
 
-export const DEFAULT_PORT = 3900
+const DEFAULT_PORT = 3900
 /** A test double has no business on the network unless asked. */
-export const DEFAULT_HOST = '127.0.0.1'
+const DEFAULT_HOST = '127.0.0.1'
 /** The bearer token startEmulator's `admin` acts for when none is given. */
 export const DEFAULT_TEST_TOKEN = 'test-token'
 export const DEFAULT_RECORD_DELAY_MS = 3000
@@ -29,7 +29,7 @@ export class UsageError extends Error {
 }
 
 /** The part of startEmulator's options the command line sets (declared here so options.ts imports nothing above it). */
-export interface CommandLineStart {
+interface CommandLineStart {
   port: number
   host: string
   tokens?: string[]

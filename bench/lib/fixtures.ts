@@ -4,7 +4,7 @@ import { FixtureGenerator, type GenerateOptions } from '../../src/dataset/genera
 import { CLI } from './processes.js'
 
 /** The default fixtures of the build being measured (dist/cli.js loads ../fixtures/default.json). */
-export const defaultFixturesPath = (): string => join(dirname(CLI), '..', 'fixtures', 'default.json')
+const defaultFixturesPath = (): string => join(dirname(CLI), '..', 'fixtures', 'default.json')
 
 export interface DefaultIds {
   /** The customer with the most balances: the heaviest getByCustomer page. */

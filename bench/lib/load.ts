@@ -59,7 +59,7 @@ async function once (options: LoadOptions): Promise<LoadResult> {
 }
 
 /** Nearest-rank percentile of sorted values; NaN when there are none. */
-export function percentile (sorted: readonly number[], p: number): number {
+function percentile (sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN
   const rank = Math.ceil((p / 100) * sorted.length)
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number

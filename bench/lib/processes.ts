@@ -71,7 +71,7 @@ export async function runMain (main: () => Promise<number>): Promise<never> {
   process.exit(code)
 }
 
-export async function cleanUp (): Promise<void> {
+async function cleanUp (): Promise<void> {
   await Promise.all([...live].map(async (child) => stopChild(child, 2000)))
   await Promise.all([...tempDirs].map(removeTempDir))
 }
@@ -135,7 +135,7 @@ export async function startServer (name: string, command: string, args: string[]
   }
 }
 
-export const EMULATOR_READY = /okra-emulator listening on (http:\/\/\S+)/
+const EMULATOR_READY = /okra-emulator listening on (http:\/\/\S+)/
 
 /** The built emulator (dist/cli.js) as its own process. */
 export async function startEmulator (args: string[] = [], timeoutMs = 60_000): Promise<Server> {
@@ -165,7 +165,7 @@ export async function runCommand (command: string, args: string[], options: Spaw
  * The line of a failed command's stderr that says what went wrong: a fatal V8 error (out of
  * memory) or an Error line if there is one, since a crash prints GC traces and stacks around it.
  */
-export function summary (text: string): string {
+function summary (text: string): string {
   const lines = text.trim().split('\n').map((line) => line.trim()).filter((line) => line !== '')
   return lines.find((line) => /FATAL ERROR|^\w*Error\b|^okra-emulator:/.test(line)) ?? lines[0] ?? ''
 }

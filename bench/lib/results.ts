@@ -2,7 +2,7 @@ import { cpus, loadavg, totalmem } from 'node:os'
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 
-export const RESULTS_PATH = fileURLToPath(new URL('../RESULTS.md', import.meta.url))
+const RESULTS_PATH = fileURLToPath(new URL('../RESULTS.md', import.meta.url))
 
 const HEADER = `# Benchmark results
 

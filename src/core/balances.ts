@@ -3,7 +3,7 @@ import type { BalanceFixture, CustomerFixture, PeriodicHistory } from './fixture
 import { DomainError, invalidField } from './errors.js'
 import { paginate, type Page, type PageRequest } from './pagination.js'
 
-export interface RecordRef {
+interface RecordRef {
   _id: string
   status: { process: { running: boolean, completed: boolean } }
 }

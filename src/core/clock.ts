@@ -7,7 +7,7 @@ import { DomainError } from './errors.js'
 export const LATEST_MS = Date.UTC(9900, 0, 1)
 
 /** Everything in the emulator that needs the time reads it from a Clock, never from Date.now(). */
-export interface Clock {
+interface Clock {
   now(): number
 }
 

@@ -1,7 +1,7 @@
 import { DomainError } from './errors.js'
 
 /** Which Okra requests a rule applies to; every field given must match, an empty match is every request. */
-export interface FaultMatch {
+interface FaultMatch {
   /** The route below the prefix, e.g. `balance/getByCustomer` or `callback`. */
   route?: string
   account?: string

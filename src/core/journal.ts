@@ -60,7 +60,7 @@ export interface JournalPage {
   requests: JournalEntry[]
 }
 
-export const DEFAULT_JOURNAL_CAPACITY = 1000
+const DEFAULT_JOURNAL_CAPACITY = 1000
 /** The bytes of text a journal keeps (its entries' `cost`), whatever its entries hold. */
 export const DEFAULT_JOURNAL_BYTES = 1024 * 1024
 /** How much of each body is kept: enough to read any Okra request, too little to matter a thousand times over. */

@@ -1,9 +1,9 @@
 import { invalidField } from './errors.js'
 
-export const DEFAULT_PAGE = 1
-export const DEFAULT_LIMIT = 10
+const DEFAULT_PAGE = 1
+const DEFAULT_LIMIT = 10
 /** Okra's reference says a page holds up to 100 items; larger limits are served as 100. */
-export const MAX_LIMIT = 100
+const MAX_LIMIT = 100
 /** Okra types page as i32; beyond it the arithmetic below would lose precision. */
 export const MAX_PAGE = 2_147_483_647
 

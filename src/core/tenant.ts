@@ -16,7 +16,7 @@ import {
 import { eventFor, WebhookLog, type WebhookDelivery } from './webhooks.js'
 import type { Policy } from '../wire/index.js'
 
-export interface ClockSettings {
+interface ClockSettings {
   mode: ClockMode
   /** Where every tenant's clock starts; fixture bank scripts count from here too. */
   startMs: number

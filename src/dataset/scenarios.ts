@@ -9,7 +9,7 @@ import type { FixtureFile } from '../core/fixture.js'
 const loader = async () => await import('./load.js')
 
 /** The ready-made scenarios ship beside the default fixtures, one file a name. */
-export const SCENARIO_DIR = fileURLToPath(new URL('../../fixtures/', import.meta.url))
+const SCENARIO_DIR = fileURLToPath(new URL('../../fixtures/', import.meta.url))
 const SCENARIO_NAME = /^[a-z0-9][a-z0-9-]*$/
 
 /** The names of the ready-made scenarios: every fixture file in fixtures/ but the schema. */

@@ -4,7 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { DomainError, type ErrorCode } from '../core/errors.js'
 
 /** The one table from domain error codes to HTTP statuses. */
-export const HTTP_STATUS: Record<ErrorCode, number> = {
+const HTTP_STATUS: Record<ErrorCode, number> = {
   OKRA_EMU_UNAUTHORIZED: 401,
   OKRA_EMU_INVALID_JSON: 400,
   OKRA_EMU_INVALID_FIELD: 400,
@@ -40,13 +40,13 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
  */
 export const ERROR_HEADER = 'x-okra-emulator-error'
 
-export interface ErrorBody {
+interface ErrorBody {
   status: 'error'
   message: string
   data?: Record<string, unknown>
 }
 
-export function errorBody (error: DomainError): ErrorBody {
+function errorBody (error: DomainError): ErrorBody {
   const body: ErrorBody = { status: 'error', message: error.message }
   if (error.data !== undefined) body.data = error.data
   return body
@@ -78,7 +78,7 @@ interface AjvError {
 }
 
 /** One message naming the field, from the first schema violation. */
-export function validationError (errors: AjvError[]): DomainError {
+function validationError (errors: AjvError[]): DomainError {
   // An anyOf failure lists each branch's error before its own; its own says what was wanted.
   const first = errors.find((e) => e.keyword === 'anyOf') ?? errors[0]
   if (first === undefined) return new DomainError('OKRA_EMU_INVALID_FIELD', 'The request body is not valid')
@@ -96,7 +96,7 @@ export function validationError (errors: AjvError[]): DomainError {
   return new DomainError('OKRA_EMU_INVALID_FIELD', `Invalid field "${path}": ${problem}`, { field: path })
 }
 
-export function toDomainError (error: FastifyError & { validation?: AjvError[] }): DomainError {
+function toDomainError (error: FastifyError & { validation?: AjvError[] }): DomainError {
   if (error instanceof DomainError) return error
   if (error.validation !== undefined) return validationError(error.validation)
   const translate = FASTIFY_CLIENT_ERRORS[error.code]

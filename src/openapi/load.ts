@@ -22,7 +22,7 @@ export interface OpenApiDocument {
 }
 
 /** openapi.yaml sits at the package root, two levels above both src/openapi and dist/openapi. */
-export const OPENAPI_PATH = new URL('../../openapi.yaml', import.meta.url)
+const OPENAPI_PATH = new URL('../../openapi.yaml', import.meta.url)
 
 /**
  * The build's JSON copy of openapi.yaml, beside the built module (dist/openapi/openapi.json).
@@ -30,7 +30,7 @@ export const OPENAPI_PATH = new URL('../../openapi.yaml', import.meta.url)
  * parses in about a millisecond. It carries the digest of the YAML it came from, so an edited
  * openapi.yaml is never served from a stale copy: the YAML is parsed instead.
  */
-export const COMPILED_OPENAPI_PATH = new URL('./openapi.json', import.meta.url)
+const COMPILED_OPENAPI_PATH = new URL('./openapi.json', import.meta.url)
 
 interface CompiledOpenApi {
   source: string
@@ -74,7 +74,7 @@ function parseYaml (text: string): OpenApiDocument {
   return parse(text) as OpenApiDocument
 }
 
-export const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const
+const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const
 
 export interface LocatedOperation {
   path: string

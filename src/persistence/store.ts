@@ -9,11 +9,11 @@ import type { FixtureFile } from '../core/fixture.js'
 import { StoreError } from './errors.js'
 import { acquireLock, releaseLock } from './lock.js'
 
-export const DB_FORMAT = 'okra-emulator/db'
+const DB_FORMAT = 'okra-emulator/db'
 /** 1 was one JSON file for every tenant (0.1.0); 2 is a directory with a file per tenant. */
-export const DB_VERSION = 2
+const DB_VERSION = 2
 
-export interface Manifest {
+interface Manifest {
   format: typeof DB_FORMAT
   version: typeof DB_VERSION
   /** Which fixtures the state was made over: state over other fixtures would point at nothing. */

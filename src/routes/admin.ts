@@ -10,8 +10,6 @@ import type { WebhookDelivery as CoreDelivery } from '../core/webhooks.js'
 import { resolveScenario } from '../dataset/scenarios.js'
 import type { OpenApiDocument } from '../openapi/load.js'
 import { routeSchema } from '../openapi/schemas.js'
-import type { Scheduler } from '../scheduler.js'
-import type { WebhookDispatcher } from '../webhooks/dispatcher.js'
 import type { Body, ClockView, Failure, Policy, Query, RecordSummary, TenantView, WebhookDelivery } from '../wire/index.js'
 import { ok } from './envelope.js'
 
@@ -20,7 +18,7 @@ export function clockOf (tenant: Tenant): ClockView {
 }
 
 /** A policy as the wire (and the fixtures) write it. */
-export function policyToWire (policy: RecordPolicy): Policy {
+function policyToWire (policy: RecordPolicy): Policy {
   return policy.kind === 'delay' ? { kind: 'delay', after: `${plainNumber(policy.ms)}ms` } : policy
 }
 
@@ -64,18 +62,28 @@ function tenantView (tenant: Tenant): TenantView {
 }
 
 /** A scenario sent inline may be much larger than an Okra request. */
-export const SCENARIO_BODY_LIMIT = 64 * 1024 * 1024
+const SCENARIO_BODY_LIMIT = 64 * 1024 * 1024
+
+/** What the control API asks of the work done off the request path; app.ts hands it the scheduler and the webhook dispatcher. */
+export interface Background {
+  /** Settles what is due and sends the webhooks due; resolves once they are done. */
+  wake (tenant: Tenant): Promise<void>
+  /** Sets the tenant's timer for what falls due next, after a change that settles nothing now. */
+  plan (tenant: Tenant): void
+  /** Queues a delivery's event again, as a new delivery; a wake sends it. */
+  replay (tenant: Tenant, delivery: CoreDelivery): CoreDelivery
+}
 
 /**
  * The control API. Every call acts on the tenant named by its bearer token. Calls that move time
  * or end records answer only after the records they settled and the webhooks those caused.
  */
-export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, scheduler: Scheduler, dispatcher: WebhookDispatcher): void {
+export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, background: Background): void {
   const schema = (operationId: string) => ({ schema: routeSchema(doc, operationId) })
 
   app.post('/reset', schema('adminReset'), async (request) => {
     request.tenant.reset()
-    scheduler.plan(request.tenant)
+    background.plan(request.tenant)
     return ok('Tenant reset', tenantView(request.tenant))
   })
   app.get('/snapshots', schema('adminListSnapshots'), async (request) => ok('Snapshots listed', { snapshots: [...request.tenant.snapshots.keys()] }))
@@ -86,14 +94,14 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, schedul
   })
   app.post<{ Params: { name: string } }>('/snapshots/:name/restore', schema('adminRestoreSnapshot'), async (request) => {
     request.tenant.restore(request.params.name)
-    await scheduler.wake(request.tenant)
+    await background.wake(request.tenant)
     return ok('Snapshot restored', tenantView(request.tenant))
   })
   app.post('/scenario', { ...schema('adminLoadScenario'), bodyLimit: SCENARIO_BODY_LIMIT }, async (request) => {
     const { file, label, dataset } = await resolveScenario(request.body)
     const data = app.tenants.scenarioData(file, label, dataset)
     request.tenant.loadScenario(data)
-    scheduler.plan(request.tenant)
+    background.plan(request.tenant)
     return ok('Scenario loaded', tenantView(request.tenant))
   })
 
@@ -102,17 +110,17 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, schedul
   app.post('/clock/advance', schema('adminAdvanceClock'), async (request) => {
     const { by } = request.body as Body<'adminAdvanceClock'>
     const settled = request.tenant.advance(parseDuration(by, 'by'))
-    await scheduler.wake(request.tenant)
+    await background.wake(request.tenant)
     return ok('Clock advanced', { ...clockOf(request.tenant), settled: settled.map(recordSummary) })
   })
   app.post('/clock/freeze', schema('adminFreezeClock'), async (request) => {
     request.tenant.clock.freeze()
-    scheduler.plan(request.tenant)
+    background.plan(request.tenant)
     return ok('Clock frozen', clockOf(request.tenant))
   })
   app.post('/clock/resume', schema('adminResumeClock'), async (request) => {
     request.tenant.clock.resume()
-    await scheduler.wake(request.tenant)
+    await background.wake(request.tenant)
     return ok('Clock running', clockOf(request.tenant))
   })
 
@@ -122,13 +130,13 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, schedul
   })
   app.post<{ Params: Params }>('/records/:id/complete', schema('adminCompleteRecord'), async (request) => {
     const record = request.tenant.completeNow(request.params.id)
-    await scheduler.wake(request.tenant)
+    await background.wake(request.tenant)
     return ok('Record completed', recordSummary(record))
   })
   app.post<{ Params: Params }>('/records/:id/fail', schema('adminFailRecord'), async (request) => {
     const { failure } = request.body as { failure: Failure }
     const record = request.tenant.completeNow(request.params.id, failure)
-    await scheduler.wake(request.tenant)
+    await background.wake(request.tenant)
     return ok('Record failed', recordSummary(record))
   })
   app.post<{ Params: Params }>('/records/:id/stall', schema('adminStallRecord'), async (request) => {
@@ -138,7 +146,7 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, schedul
   app.post<{ Params: Params }>('/records/:id/policy', schema('adminSetRecordPolicy'), async (request) => {
     const { policy } = request.body as { policy: Policy }
     const record = request.tenant.setRecordPolicy(request.params.id, policyFromFixture(policy))
-    await scheduler.wake(request.tenant)
+    await background.wake(request.tenant)
     return ok('Record policy set', recordSummary(record))
   })
   app.get('/policy', schema('adminGetPolicy'), async (request) => ok('Default policy read', { policy: policyToWire(request.tenant.policy) }))
@@ -204,8 +212,8 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, schedul
     const { tenant } = request
     const original = tenant.webhooks.list().find((d) => d.id === request.params.id)
     if (original === undefined) throw new DomainError('OKRA_EMU_WEBHOOK_NOT_FOUND', `No webhook delivery with id "${request.params.id}"`)
-    const again = dispatcher.replay(tenant, original)
-    await scheduler.wake(tenant)
+    const again = background.replay(tenant, original)
+    await background.wake(tenant)
     return ok('Webhook replayed', deliverySummary(again))
   })
 }

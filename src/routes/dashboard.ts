@@ -10,7 +10,7 @@ import { clockOf } from './admin.js'
 import { ok } from './envelope.js'
 
 /** GET /__admin/tenants lists at most this many, the newest: a run with a token per test file may make thousands. */
-export const MAX_LISTED_TENANTS = 100
+const MAX_LISTED_TENANTS = 100
 
 /** Long tokens (a test file's URL) keep their start and their more telling end. */
 function labelOf (token: string): string {

@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { BANK_TIMEOUT_MESSAGE, DomainError } from '../core/errors.js'
 import type { EmulatedRecord, RecordMethod } from '../core/records.js'
+import type { Tenant } from '../core/tenant.js'
 import { CHECK_DONE_MESSAGE, REFRESH_DONE_MESSAGE } from '../core/webhooks.js'
 import { sendDomainError } from '../http/errors.js'
 import type { OpenApiDocument } from '../openapi/load.js'
 import { routeSchema } from '../openapi/schemas.js'
-import type { Scheduler } from '../scheduler.js'
 import type { Body, Query } from '../wire/index.js'
 import { ok } from './envelope.js'
 
@@ -16,12 +16,15 @@ function callbackUrlFor (request: FastifyRequest, prefix: string, method: Record
   return (recordId: string) => `${request.protocol}://${request.host}${prefix}/callback?record=${recordId}&method=${method}`
 }
 
-/** Okra's asynchronous balance: refresh and check answer at once; the callback tells the result. */
-export function recordRoutes (app: FastifyInstance, doc: OpenApiDocument, prefix: string, scheduler: Scheduler): void {
+/**
+ * Okra's asynchronous balance: refresh and check answer at once; the callback tells the result.
+ * `wake` (the scheduler's, from app.ts) settles what is due and sets the timer for what comes next.
+ */
+export function recordRoutes (app: FastifyInstance, doc: OpenApiDocument, prefix: string, wake: (tenant: Tenant) => Promise<void>): void {
   const start = (method: RecordMethod) => async (request: FastifyRequest) => {
     const { account_id: accountId } = request.body as Body<'refreshBalance'>
     const record = request.tenant.startRecord(method, accountId, callbackUrlFor(request, prefix, method))
-    scheduler.wake(request.tenant).catch(() => {})
+    wake(request.tenant).catch(() => {})
     return ok(CHECKING, { callback_url: record.callbackUrl, record: record._id, method })
   }
   const refresh = start('BALANCE')
@@ -32,7 +35,7 @@ export function recordRoutes (app: FastifyInstance, doc: OpenApiDocument, prefix
   app.get('/callback', { schema: routeSchema(doc, 'pollCallback') }, async (request, reply) => {
     const query = request.query as Query<'pollCallback'>
     const record = request.tenant.poll(query.record, query.method)
-    scheduler.wake(request.tenant).catch(() => {})
+    wake(request.tenant).catch(() => {})
     return answerFor(request, reply, record)
   })
 }

@@ -15,7 +15,7 @@ export interface DispatcherOptions {
   logError?: (error: unknown, message: string) => void
 }
 
-export const DISPATCHER_DEFAULTS: Readonly<Required<DispatcherOptions>> = Object.freeze({
+const DISPATCHER_DEFAULTS: Readonly<Required<DispatcherOptions>> = Object.freeze({
   // A burst of settled records into a receiver that never answers once opened a socket each, until
   // the local ports ran out; a test's receiver never needs more than a few at a time.
   concurrency: 32,

@@ -12,8 +12,6 @@ type Json<T> = T extends { content: { 'application/json': infer B } } ? B : neve
 export type Body<Op extends keyof operations> = Json<NonNullable<operations[Op]['requestBody']>>
 /** The query string an operation takes. */
 export type Query<Op extends keyof operations> = NonNullable<operations[Op]['parameters']['query']>
-/** The path parameters of an operation. */
-export type Params<Op extends keyof operations> = NonNullable<operations[Op]['parameters']['path']>
 /** The `data` of an operation's 200 answer. */
 export type Answer<Op extends keyof operations> = Json<operations[Op]['responses'][200]> extends { data: infer D } ? D : never
 
@@ -37,7 +35,6 @@ export type Policy =
 export type Failure = Variant<Schemas['Failure'], 'timeout'> | Variant<Schemas['Failure'], 'bank_error', 'message'>
 
 export type ClockView = Schemas['ClockView']
-export type FixtureStats = Schemas['FixtureStats']
 export type TenantView = Schemas['TenantView']
 /** How a failed record ended: a bank failure, or the emulator's own. */
 export type RecordFailure = Failure | Schemas['EmulatorFailure']
@@ -48,13 +45,7 @@ export type FaultRuleBody = Schemas['FaultRuleBody']
 export type FaultRule = Schemas['FaultRule']
 export type JournalEntry = Schemas['JournalEntry']
 export type WebhookSettings = Schemas['WebhookSettings']
-export type WebhookEvent = Schemas['WebhookEvent']
 export type WebhookDelivery = Schemas['WebhookDelivery']
-export type Balance = Schemas['Balance']
 export type Bank = Schemas['Bank']
-export type BankColors = Schemas['BankColors']
 export type Customer = Schemas['Customer']
-export type PeriodicEntry = Schemas['PeriodicEntry']
 export type Periodic = Schemas['Periodic']
-export type Pagination = Schemas['Pagination']
-export type ErrorEnvelope = Schemas['Error']

@@ -29,7 +29,7 @@ export type BodySpec =
   | { kind: 'oversize', over: number }
 
 /** What only a raw socket can send: broken framing, bytes undici refuses, a request line of our own. */
-export interface RawTwist {
+interface RawTwist {
   /** Replaces the request line's method as written (e.g. lowercase, unknown, empty). */
   method?: string
   version?: 'HTTP/1.0' | 'HTTP/1.1' | 'HTTP/2.0' | 'HTTP/1.9'
@@ -107,7 +107,7 @@ const ONE_MIB = 1024 * 1024
 // Rendering
 
 /** Writes a JsonSpec as JSON text; deep values are built iteratively, since JSON.stringify would overflow the stack. */
-export function renderJson (spec: JsonSpec): string {
+function renderJson (spec: JsonSpec): string {
   if ('v' in spec) return JSON.stringify(spec.v) ?? 'null'
   if ('raw' in spec) return spec.raw
   if ('obj' in spec) return `{${spec.obj.map(([key, value]) => `${JSON.stringify(key)}:${renderJson(value)}`).join(',')}}`
@@ -200,7 +200,7 @@ const v = (value: unknown): JsonSpec => ({ v: value })
 const raw = (text: string): JsonSpec => ({ raw: text })
 
 /** Strings that look like numbers, keywords or prototype members, and other classics. */
-export const NASTY_STRINGS = [
+const NASTY_STRINGS = [
   'NaN', '-NaN', 'Infinity', '-Infinity', '+Infinity', '1e309', '-1e309', '-0', '0x1F', '1_000', ' 12', '12 ', '١٢', '１２',
   '', ' ', '\t', 'null', 'undefined', 'true', 'false', '[]', '{}', '[object Object]', '__proto__', 'constructor',
   'prototype', 'toString', 'hasOwnProperty', 'valueOf', '\u0000', 'a\u0000b', '\u202e', '😀', '\ud800', '\udfff',
@@ -225,7 +225,7 @@ const longString = fc.record({
   char: fc.constantFrom('a', 'é', '😀', '\\', '"', '\u0000'),
 })
 
-export const scalar: fc.Arbitrary<JsonSpec> = fc.oneof(
+const scalar: fc.Arbitrary<JsonSpec> = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...NASTY_STRINGS).map(v) },
   { weight: 3, arbitrary: fc.constantFrom(...NUMBER_LITERALS).map(raw) },
   { weight: 1, arbitrary: fc.constantFrom(...BROKEN_LITERALS).map(raw) },
@@ -245,7 +245,7 @@ const deep: fc.Arbitrary<JsonSpec> = fc.record({
 })
 
 /** Keys that reach for the prototype chain or shadow its members. */
-export const PROTO_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'isPrototypeOf']
+const PROTO_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'isPrototypeOf']
 
 const pollutingObject: fc.Arbitrary<JsonSpec> = fc.constantFrom<JsonSpec>(
   { obj: [['__proto__', { obj: [['polluted', v(1)]] }]] },
@@ -256,7 +256,7 @@ const pollutingObject: fc.Arbitrary<JsonSpec> = fc.constantFrom<JsonSpec>(
 )
 
 /** Anything JSON can hold, and some things it barely can. */
-export const anyValue: fc.Arbitrary<JsonSpec> = fc.oneof(
+const anyValue: fc.Arbitrary<JsonSpec> = fc.oneof(
   { weight: 6, arbitrary: scalar },
   { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }).map(v) },
   { weight: 2, arbitrary: deep },
@@ -502,7 +502,7 @@ function bodyFor (route: RouteSpec, known: KnownIds, values: Record<string, fc.A
 }
 
 /** Percent-encodes the UTF-8 bytes of `text`; unlike encodeURIComponent it takes lone surrogates (as U+FFFD). */
-export function percent (text: string): string {
+function percent (text: string): string {
   let out = ''
   for (const byte of Buffer.from(text, 'utf8')) {
     const char = String.fromCharCode(byte)

@@ -9,7 +9,7 @@ import { FuzzTarget, type Fingerprint, type Observation } from './target.js'
 import { Transport, type Answer } from './transport.js'
 
 /** A request that took longer than this never answered, as far as the fuzz is concerned. */
-export const ANSWER_TIMEOUT_MS = 10_000
+const ANSWER_TIMEOUT_MS = 10_000
 
 /** What no answer may contain: internals that belong in the log. */
 const LEAKS: Array<[string, RegExp]> = [
@@ -34,7 +34,7 @@ export function pollution (): string | null {
   return null
 }
 
-export class FuzzFailure extends Error {
+class FuzzFailure extends Error {
   constructor (message: string) {
     super(message)
     this.name = 'FuzzFailure'
@@ -42,7 +42,7 @@ export class FuzzFailure extends Error {
 }
 
 /** Counts of what a run did, for the report. */
-export class Tally {
+class Tally {
   cases = 0
   steps = 0
   readonly statuses = new Map<string, number>()

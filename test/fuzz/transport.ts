@@ -121,7 +121,7 @@ function rawExchange (host: string, port: number, bytes: Buffer, halfClose: bool
 }
 
 /** The first final (non-1xx) response in `data`, or null when it is not HTTP. */
-export function parseResponse (data: Buffer): Extract<Answer, { status: number }> | null {
+function parseResponse (data: Buffer): Extract<Answer, { status: number }> | null {
   let rest = data
   for (;;) {
     const end = rest.indexOf('\r\n\r\n')

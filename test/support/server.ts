@@ -23,7 +23,7 @@ export interface TestServer extends RunningEmulator {
   send (method: string, path: string, init?: RequestInit & { body?: string }): Promise<Answer>
 }
 
-export interface RequestInit {
+interface RequestInit {
   token?: string | null
   headers?: Record<string, string>
 }

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { JsonDataset } from '../src/dataset/json.js'
-import type { ClockMode } from '../src/core/clock.js'
-import type { Tenant } from '../src/core/tenant.js'
-import { Tenants } from '../src/core/tenants.js'
-import type { FixtureFile } from '../src/core/fixture.js'
-import { Scheduler } from '../src/scheduler.js'
+import { JsonDataset } from '../../src/dataset/json.js'
+import type { ClockMode } from '../../src/core/clock.js'
+import type { Tenant } from '../../src/core/tenant.js'
+import { Tenants } from '../../src/core/tenants.js'
+import type { FixtureFile } from '../../src/core/fixture.js'
+import { Scheduler } from '../../src/webhooks/scheduler.js'
 
 const START = Date.parse('2026-11-02T09:00:00.000Z')
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/default.json', import.meta.url), 'utf8')) as FixtureFile
+const fixture = JSON.parse(readFileSync(new URL('../../fixtures/default.json', import.meta.url), 'utf8')) as FixtureFile
 const account = fixture.balances[0]!.account
 const url = (id: string) => `http://emulator/v2/callback?record=${id}`
 

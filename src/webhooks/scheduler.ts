@@ -1,5 +1,5 @@
-import type { Tenant } from './core/tenant.js'
-import type { WebhookDispatcher } from './webhooks/dispatcher.js'
+import type { Tenant } from '../core/tenant.js'
+import type { WebhookDispatcher } from './dispatcher.js'
 
 /**
  * Wakes a tenant when its running clock reaches the next due record or webhook retry, so results
