@@ -59,7 +59,7 @@ export const TENANT_LIMITS = {
 } as const
 
 /** A client asked for more than TENANT_LIMITS allows; nothing is changed. */
-export function limitReached (limit: 'snapshots' | 'faultRules' | 'runningRecords' | 'pendingWebhooks', what: string): DomainError {
+function limitReached (limit: 'snapshots' | 'faultRules' | 'runningRecords' | 'pendingWebhooks', what: string): DomainError {
   const max = TENANT_LIMITS[limit]
   return new DomainError('OKRA_EMU_LIMIT_REACHED', `A tenant holds at most ${max} ${what} (TENANT_LIMITS.${limit})`, { limit, max })
 }
