@@ -70,19 +70,9 @@ const ID_CHARS = 256
 /** What an entry costs beyond its text: the object, its numbers and short strings. */
 const ENTRY_OVERHEAD = 256
 
-interface Kept {
-  seq: number
-  at: string
-  method: string
-  path: string
+/** An entry as kept: the query string stays text until listed, and each entry knows its cost in bytes. */
+interface Kept extends Omit<JournalEntry, 'query'> {
   queryText: string
-  route: string | null
-  body: string | null
-  bodyBytes: number
-  status: number
-  account: string | null
-  customer: string | null
-  fault: string | null
   cost: number
 }
 
