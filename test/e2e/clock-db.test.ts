@@ -1,20 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { request } from 'undici'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { AdminClient } from '../../src/client.js'
 import type { FixtureFile } from '../../src/core/fixture.js'
-import { cli, exited, killCliProcesses, readyUrl } from '../support/cli.js'
+import { cli, exited, readyUrl } from '../support/cli.js'
+import { scratchDbPerTest } from '../support/db.js'
 
 const fixture = JSON.parse(readFileSync(new URL('../../fixtures/default.json', import.meta.url), 'utf8')) as FixtureFile
 
-let dir: string
-beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'okra-emulator-clock-')) })
-afterEach(() => {
-  killCliProcesses()
-  rmSync(dir, { recursive: true, force: true })
-})
+let db: string
+scratchDbPerTest('clock', (_folder, path) => { db = path })
 
 /** Starts the CLI and returns an admin client for token "clock" and a way to stop it with a signal. */
 async function start (args: string[]) {
@@ -30,7 +25,7 @@ async function start (args: string[]) {
 
 describe('the clock under --db, over the socket', () => {
   it('keeps freeze, advance and resume across SIGKILL and SIGTERM, to the millisecond', { timeout: 90_000 }, async () => {
-    const args = ['--db', join(dir, 'state.json')]
+    const args = ['--db', db]
     let run = await start(args)
     const frozen = await run.admin.freeze()
     const advanced = await run.admin.advance('90s')

@@ -1,12 +1,12 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app.js'
 import { StoreError } from '../../src/persistence/store.js'
 import type { FixtureFile } from '../../src/core/fixture.js'
-import { cli, exited, killCliProcesses } from '../support/cli.js'
+import { scratchDbPerTest } from '../support/db.js'
+import { cli, exited } from '../support/cli.js'
 import { defaultFixtures, startTestServer, type Answer } from '../support/server.js'
 
 const fixture = JSON.parse(readFileSync(new URL('../../fixtures/default.json', import.meta.url), 'utf8')) as FixtureFile
@@ -15,14 +15,7 @@ const account = balance.account
 
 let dir: string
 let db: string
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'okra-emulator-disk-'))
-  db = join(dir, 'state')
-})
-afterEach(() => {
-  killCliProcesses()
-  rmSync(dir, { recursive: true, force: true })
-})
+scratchDbPerTest('disk', (folder, path) => { dir = folder; db = path })
 
 describe('--db on a failing disk', () => {
   it('refuses at start-up, in one line, a --db it cannot create', async () => {

@@ -1,23 +1,15 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { request } from 'undici'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app.js'
 import { StoreError } from '../../src/persistence/store.js'
-import { cli, exited, killCliProcesses, readyUrl } from '../support/cli.js'
+import { scratchDbPerTest } from '../support/db.js'
+import { cli, exited, readyUrl } from '../support/cli.js'
 import { defaultFixtures, startTestServer } from '../support/server.js'
 
-let dir: string
 let db: string
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'okra-emulator-lock-'))
-  db = join(dir, 'state')
-})
-afterEach(() => {
-  killCliProcesses()
-  rmSync(dir, { recursive: true, force: true })
-})
+scratchDbPerTest('lock', (_folder, path) => { db = path })
 
 describe('--db lock', () => {
   it('refuses a second emulator on the same --db with one line naming the pid that holds it, and takes over once that pid is gone', async () => {

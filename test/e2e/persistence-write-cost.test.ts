@@ -1,26 +1,17 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Pool } from 'undici'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { FixtureFile } from '../../src/core/fixture.js'
-import { cli, exited, killCliProcesses, readyUrl } from '../support/cli.js'
-import { filesUnder, statsUnder } from '../support/db.js'
+import { cli, exited, readyUrl } from '../support/cli.js'
+import { filesUnder, scratchDbPerTest, statsUnder } from '../support/db.js'
 import { startTestServer } from '../support/server.js'
 
 const fixture = JSON.parse(readFileSync(new URL('../../fixtures/default.json', import.meta.url), 'utf8')) as FixtureFile
 const account = fixture.balances[0]!.account
 
-let dir: string
 let db: string
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'okra-emulator-cost-'))
-  db = join(dir, 'state')
-})
-afterEach(() => {
-  killCliProcesses()
-  rmSync(dir, { recursive: true, force: true })
-})
+scratchDbPerTest('cost', (_folder, path) => { db = path })
 
 /** Bytes the process has handed to write(2) so far: files and sockets alike, counted by the kernel. */
 function bytesWritten (pid: number): number {

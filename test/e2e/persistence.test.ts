@@ -1,15 +1,14 @@
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { request } from 'undici'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app.js'
 import { StoreError } from '../../src/persistence/store.js'
 import type { FixtureFile } from '../../src/core/fixture.js'
-import { cli, exited, killCliProcesses, readyUrl } from '../support/cli.js'
+import { cli, exited, readyUrl } from '../support/cli.js'
 import { defaultFixtures, startTestServer, TEST_CLOCK_START, type TestServer } from '../support/server.js'
-import { filesUnder } from '../support/db.js'
+import { filesUnder, scratchDbPerTest } from '../support/db.js'
 
 const fixture = JSON.parse(readFileSync(new URL('../../fixtures/default.json', import.meta.url), 'utf8')) as FixtureFile
 const balance = fixture.balances.find((b) => b.available_balance !== undefined)!
@@ -17,14 +16,7 @@ const account = balance.account
 
 let dir: string
 let db: string
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'okra-emulator-db-'))
-  db = join(dir, 'state')
-})
-afterEach(() => {
-  killCliProcesses()
-  rmSync(dir, { recursive: true, force: true })
-})
+scratchDbPerTest('db', (folder, path) => { dir = folder; db = path })
 
 describe('--db persistence', () => {
   it('keeps every tenant\'s records, balances, clock, settings and webhook log across a restart', async () => {

@@ -1,5 +1,8 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
+import { afterEach, beforeEach } from 'vitest'
+import { killCliProcesses } from './cli.js'
 
 /** Every file under `dir` and its content, by path relative to `dir`: what a test compares to see nothing was written. */
 export function filesUnder (dir: string): Record<string, string> {
@@ -19,4 +22,20 @@ export function statsUnder (dir: string): Record<string, { size: number, mtimeMs
     stats[entry] = { size, mtimeMs }
   }
   return stats
+}
+
+/**
+ * A fresh temporary folder for each test, with `state` inside it as the --db path; after each test
+ * the CLI children it started are killed and the folder is removed. `use` receives both paths.
+ */
+export function scratchDbPerTest (name: string, use: (dir: string, db: string) => void): void {
+  let dir = ''
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), `okra-emulator-${name}-`))
+    use(dir, join(dir, 'state'))
+  })
+  afterEach(() => {
+    killCliProcesses()
+    rmSync(dir, { recursive: true, force: true })
+  })
 }
