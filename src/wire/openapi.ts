@@ -228,8 +228,12 @@ export interface paths {
         };
         /**
          * Poll a record.
-         * @description **Emulator choice** (Okra documents no pending answer): 202 with `status: "pending"` and a
-         *     `Retry-After` header while the record runs. Done: 200 with the check or refresh result.
+         * @description **Emulator choice** (Okra documents no pending answer): while the record runs, 200 with Okra's own
+         *     answer to the refresh or check again (`{"status":"success","message":"Balance checking...","data":{callback_url, record, method}}`),
+         *     which every Okra client reads as a success (okra-node 0.1's getRecordByMethod passes on only a
+         *     `status: "success"` body), and a `Retry-After` header. Started with `--pending-callback 202`
+         *     (`pendingCallback: 202`), the emulator answers 202 with `status: "pending"` instead. Done: 200
+         *     with the check or refresh result: a client tells the two 200s apart by `balance_changed`.
          *     A bank time-out: 503 with Okra's documented message; another bank failure: 400 naming the record.
          */
         get: operations["pollCallback"];
@@ -1475,16 +1479,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The record is done. */
+            /** @description The record is done, or (by default) still running. */
             200: {
                 headers: {
+                    /** @description While the record runs: seconds until it is expected to be done. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CallbackDoneEnvelope"];
+                    "application/json": components["schemas"]["CallbackDoneEnvelope"] | components["schemas"]["RecordStartedEnvelope"];
                 };
             };
-            /** @description The record is still running. */
+            /** @description The record is still running (only with `--pending-callback 202`). */
             202: {
                 headers: {
                     /** @description Seconds until the record is expected to be done. */
