@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { Balance } from 'okra-node'
+import * as sdk from 'okra-node-0.1'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { FixtureFile } from '../../src/core/fixture.js'
@@ -65,17 +66,9 @@ describe('okra-node 0.2.0, unchanged', () => {
 })
 
 describe('okra-node 0.1.17, unchanged', () => {
-  type Callback = (error: unknown, result: unknown) => unknown
-  interface Sdk01 {
-    refreshBalance (token: string, options: object, callback: Callback): Promise<unknown>
-    checkBalance (token: string, options: object, callback: Callback): Promise<unknown>
-    getRecordByMethod (token: string, options: object, callback: Callback): Promise<unknown>
-  }
   interface AxiosLike { interceptors: { request: { use (f: (config: { url: string }) => unknown): number, eject (id: number): void } } }
-  const load = createRequire(import.meta.url)
-  const sdk = load('okra-node-0.1') as Sdk01
   // The SDK posts to Okra's host, fixed when it loads; its own axios is pointed at a server instead.
-  const axios = createRequire(load.resolve('okra-node-0.1'))('axios') as AxiosLike
+  const axios = createRequire(createRequire(import.meta.url).resolve('okra-node-0.1'))('axios') as AxiosLike
   let target: TestServer
   let interceptor: number
   beforeAll(() => {
@@ -91,7 +84,7 @@ describe('okra-node 0.1.17, unchanged', () => {
     vi.restoreAllMocks()
   })
   /** The node-style callback's two arguments, as the SDK hands them over. */
-  const collect: Callback = (error, result) => ({ error, result })
+  const collect = (error: unknown, result: unknown) => ({ error, result })
 
   it('hands getRecordByMethod\'s callback the running record, then the result', async () => {
     target = okra
