@@ -14,9 +14,9 @@ import { expectNotJson, expectPage, expectStarted, expectTheBalance, goDecodeErr
  * - client-bug: fails by the client's own mistake; `why` says which, `reads` checks the exact answer.
  * - not-served: a route outside the Balance product the emulator does not serve (a 404).
  */
-export type Outcome = 'works' | 'awaiting' | 'client-bug' | 'not-served'
+type Outcome = 'works' | 'awaiting' | 'client-bug' | 'not-served'
 
-export interface ClientInfo { name: string, version: string, source: string }
+interface ClientInfo { name: string, version: string, source: string }
 
 export interface Call {
   client: ClientInfo
@@ -33,7 +33,7 @@ export interface Call {
 }
 
 /** A call the client cannot send at all: it throws before any request. */
-export interface UnsentCall { client: ClientInfo, call: string, why: string }
+interface UnsentCall { client: ClientInfo, call: string, why: string }
 
 /** A call as the table writes it: what differs from the client's defaults. */
 type Entry = Partial<Call> & Pick<Call, 'call' | 'path'>

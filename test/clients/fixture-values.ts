@@ -17,9 +17,9 @@ const all = ordered(fixture.balances)
 const customer = fixture.customers[0]!._id
 const ofCustomer = all.filter((b) => customerOf.get(b.account) === customer)
 const balance = fixture.balances[7]!
-// Three of the customer's balances fall between these days, and every balance of anyone in them.
+// The customer's day and the next day anyone's balance was made: every balance of the customer and some of others.
 const from = day(ofCustomer[0]!.created_at)
-const to = day(ofCustomer[2]!.created_at)
+const to = day(all.find((b) => day(b.created_at) > from)!.created_at)
 const inDays = (b: BalanceFixture) => day(b.created_at) >= from && day(b.created_at) <= to
 
 export const fx = {
