@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '../support/server.js'
-import { CALLS, tokenOf, type Call } from './calls.js'
+import { CALLS, UNSENT, tokenOf, type Call } from './calls.js'
 import { fx } from './fixture-values.js'
 import type { Answer } from './reads.js'
 
@@ -78,5 +79,27 @@ describe('okra-node 0.1.2 polling a record that is still running', () => {
     const { data } = await started.body.json() as { data: { record: string } }
     const answer = await send({ ...call, headers: { ...call.headers, authorization: `Bearer ${tokenOf(call.client)}_pending` } }, `/v1/callback?record=${data.record}&method=BALANCE`)
     expect([answer.status, answer.json.status, answer.json.msg]).toStrictEqual([202, 'pending', undefined])
+  })
+})
+
+describe('the README\'s "Okra clients" table', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+  const section = readme.slice(readme.indexOf('## Okra clients'), readme.indexOf('## Records: refresh'))
+  const rows = [...section.matchAll(/^\| (.+?) \| ?(.*?) \| \**(\d+)\**? \| \**(\d+)\**? \| \**(\d+)\**? \| \**(\d+)\**? \| \**(\d+)\**? \|/gm)]
+    .map(([, name, version, ...counts]) => [name, version, ...counts.map(Number)] as const)
+
+  it('counts each tested client\'s calls as the table in calls.ts has them', () => {
+    const clients = [...new Set([...CALLS, ...UNSENT].map((c) => c.client))]
+    for (const client of clients) {
+      const outcomes = [...CALLS.filter((c) => c.client === client).map((c) => c.outcome), ...UNSENT.filter((c) => c.client === client).map(() => 'client-bug')]
+      const count = (o: string) => outcomes.filter((x) => x === o).length
+      expect(rows).toContainEqual([client.name, client.version, outcomes.length, count('works'), count('awaiting'), count('client-bug'), count('not-served')])
+    }
+  })
+
+  it('adds its rows up to its total', () => {
+    const total = rows.find(([name]) => name === '**Total**')!
+    const sums = [2, 3, 4, 5, 6].map((i) => rows.filter(([name]) => name !== '**Total**').reduce((sum, row) => sum + (row[i] as number), 0))
+    expect(total.slice(2)).toStrictEqual(sums)
   })
 })
