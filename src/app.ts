@@ -25,7 +25,7 @@ import { registerSchemas } from './openapi/schemas.js'
 import { adminRoutes, healthRoute } from './routes/admin.js'
 import { balanceRoutes } from './routes/balance.js'
 import { accountsRoute, dashboardRoutes, tenantsRoute } from './routes/dashboard.js'
-import { recordRoutes } from './routes/records.js'
+import { recordRoutes, type PendingCallbackStatus } from './routes/records.js'
 import { Scheduler } from './webhooks/scheduler.js'
 import { WebhookDispatcher } from './webhooks/dispatcher.js'
 
@@ -60,6 +60,8 @@ export interface AppOptions {
   connections?: ConnectionOptions
   /** Tenants kept at most (those that changed something); past it a new token may only look up (DEFAULT_MAX_TENANTS). */
   maxTenants?: number
+  /** The callback's answer while a record runs: 200, Okra's "Balance checking..." (default), or 202 `status: "pending"` (PendingCallbackStatus). */
+  pendingCallback?: PendingCallbackStatus
 }
 
 /** The base prefixes Okra's clients use (okra-api.md §1, D21), read from openapi.yaml's servers. */
@@ -216,7 +218,7 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
       okra.addHook('preValidation', okraInput)
       installTraffic(okra, prefix)
       balanceRoutes(okra, doc)
-      recordRoutes(okra, doc, prefix, (tenant) => scheduler.wake(tenant))
+      recordRoutes(okra, doc, prefix, (tenant) => scheduler.wake(tenant), options.pendingCallback)
     }, { prefix })
   }
   return app

@@ -16,7 +16,8 @@ export interface paths {
         /**
          * Balances of one customer, paginated.
          * @description Takes `customer`, or `id` as pyokra sends it; `customer` wins when both are sent. Unknown
-         *     customers answer an empty page, as a paginated query does.
+         *     customers answer an empty page, as a paginated query does. Each balance's `record` is a list
+         *     of record ids, as Okra's reference shows for this route (its `Balance1`, `array[string]`).
          */
         post: operations["getBalanceByCustomer"];
         delete?: never;
@@ -37,7 +38,10 @@ export interface paths {
         /**
          * The balance of one account, paginated.
          * @description Takes `account` or `account_id` (the okra-node SDK sends `account_id`); `account` wins when
-         *     both are sent. Unknown accounts answer an empty page.
+         *     both are sent. Unknown accounts answer an empty page. Each balance's `record` is a list of
+         *     `{_id, status:{process:{running, completed}}}`, as Okra's reference shows for this route (its
+         *     `Balance2`); the look-ups Okra gives no sample for (getById, getByDate, getByCustomerDate,
+         *     getByType) and the refresh's callback answer the same (**emulator choice**: the richest shape).
          */
         post: operations["getBalanceByAccount"];
         delete?: never;
@@ -151,7 +155,10 @@ export interface paths {
         put?: never;
         /**
          * Every balance, paginated.
-         * @description Answers `Balances successfully retrieved` and the list under `balances`, as Okra's product page shows.
+         * @description Answers `Balances successfully retrieved` and the list under `balances`, as Okra's product page
+         *     shows; each balance's `record` is a list of `{_id, env, owner}`, as that sample shows. The
+         *     sample's `owner` as `{_id, name, app_name}` objects is not followed (**emulator choice**): the
+         *     fixtures know the company's id, not its names, so `owner` stays the reference's list of ids.
          */
         post: operations["listBalances"];
         delete?: never;
@@ -228,8 +235,12 @@ export interface paths {
         };
         /**
          * Poll a record.
-         * @description **Emulator choice** (Okra documents no pending answer): 202 with `status: "pending"` and a
-         *     `Retry-After` header while the record runs. Done: 200 with the check or refresh result.
+         * @description **Emulator choice** (Okra documents no pending answer): while the record runs, 200 with Okra's own
+         *     answer to the refresh or check again (`{"status":"success","message":"Balance checking...","data":{callback_url, record, method}}`),
+         *     which every Okra client reads as a success (okra-node 0.1's getRecordByMethod passes on only a
+         *     `status: "success"` body), and a `Retry-After` header. Started with `--pending-callback 202`
+         *     (`pendingCallback: 202`), the emulator answers 202 with `status: "pending"` instead. Done: 200
+         *     with the check or refresh result: a client tells the two 200s apart by `balance_changed`.
          *     A bank time-out: 503 with Okra's documented message; another bank failure: 400 naming the record.
          */
         get: operations["pollCallback"];
@@ -1112,8 +1123,10 @@ export interface components {
             ledger_balance: components["schemas"]["PeriodicEntry"][];
         };
         /**
-         * @description A balance as Okra stores it (okra-api.md §5). `available_balance` is absent when the bank
-         *     reports none; `periodic` is absent when the request said `includePeriodic: false`.
+         * @description A balance as Okra stores it (okra-api.md §5), its `record` as getByAccount's reference
+         *     (`Balance2`) shows it. `available_balance` is absent when the bank reports none; `periodic`
+         *     is absent when the request said `includePeriodic: false`. getByCustomer and products/balances
+         *     show `record` their own way (BalanceWithRecordIds, ListedBalance).
          */
         Balance: {
             _id: string;
@@ -1135,6 +1148,63 @@ export interface components {
             id: string;
             periodic?: components["schemas"]["Periodic"];
         };
+        /** @description A balance as getByCustomer answers it (Okra's reference `Balance1`), its `record` the record ids alone. */
+        BalanceWithRecordIds: {
+            _id: string;
+            account: components["schemas"]["Account"];
+            /** @enum {integer} */
+            __v: 0;
+            available_balance?: number;
+            /** Format: date-time */
+            created_at: string;
+            currency: string;
+            customer: components["schemas"]["Customer"];
+            env: string;
+            /** Format: date-time */
+            last_updated: string;
+            ledger_balance: number;
+            owner: string[];
+            record: string[];
+            connected: string[];
+            id: string;
+            periodic?: components["schemas"]["Periodic"];
+        };
+        OwnedRecordRef: {
+            _id: string;
+            env: string;
+            owner: string;
+        };
+        /** @description A balance as products/balances answers it (Okra's product page sample), its `record` as `{_id, env, owner}`. */
+        ListedBalance: {
+            _id: string;
+            account: components["schemas"]["Account"];
+            /** @enum {integer} */
+            __v: 0;
+            available_balance?: number;
+            /** Format: date-time */
+            created_at: string;
+            currency: string;
+            customer: components["schemas"]["Customer"];
+            env: string;
+            /** Format: date-time */
+            last_updated: string;
+            ledger_balance: number;
+            owner: string[];
+            record: components["schemas"]["OwnedRecordRef"][];
+            connected: string[];
+            id: string;
+            periodic?: components["schemas"]["Periodic"];
+        };
+        CustomerBalancePageEnvelope: {
+            /** @enum {string} */
+            status: "success";
+            /** @enum {string} */
+            message: "Balance retrieved succesfully";
+            data: {
+                pagination: components["schemas"]["Pagination"];
+                balance: components["schemas"]["BalanceWithRecordIds"][];
+            };
+        };
         BalancePageEnvelope: {
             /** @enum {string} */
             status: "success";
@@ -1152,7 +1222,7 @@ export interface components {
             message: "Balances successfully retrieved";
             data: {
                 pagination: components["schemas"]["Pagination"];
-                balances: components["schemas"]["Balance"][];
+                balances: components["schemas"]["ListedBalance"][];
             };
         };
     };
@@ -1244,6 +1314,15 @@ export interface components {
                 "application/json": components["schemas"]["BalancePageEnvelope"];
             };
         };
+        /** @description A page of a customer's balances, each balance's records as ids. */
+        CustomerBalancePage: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["CustomerBalancePageEnvelope"];
+            };
+        };
     };
     parameters: never;
     requestBodies: never;
@@ -1265,7 +1344,7 @@ export interface operations {
             };
         };
         responses: {
-            200: components["responses"]["BalancePage"];
+            200: components["responses"]["CustomerBalancePage"];
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
         };
@@ -1475,16 +1554,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The record is done. */
+            /** @description The record is done, or (by default) still running. */
             200: {
                 headers: {
+                    /** @description While the record runs: seconds until it is expected to be done. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CallbackDoneEnvelope"];
+                    "application/json": components["schemas"]["CallbackDoneEnvelope"] | components["schemas"]["RecordStartedEnvelope"];
                 };
             };
-            /** @description The record is still running. */
+            /** @description The record is still running (only with `--pending-callback 202`). */
             202: {
                 headers: {
                     /** @description Seconds until the record is expected to be done. */
