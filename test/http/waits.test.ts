@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { WaitTimeoutError } from '../../src/client.js'
 import { startTestServer, type Answer, type TestServer } from '../support/server.js'
 
 const ACCOUNT = '65e0fafe7fcd5c0300000000'
@@ -379,5 +380,39 @@ describe('bounds on waits', () => {
     expect([answer.status, answer.headers['x-okra-emulator-error'], answer.body.message])
       .toStrictEqual([408, 'OKRA_EMU_WAIT_TIMEOUT', 'The emulator is closing; the wait ended before its condition held'])
     expect(answer.body.data.record.state).toBe('running')
+  })
+})
+
+describe('the AdminClient helpers', () => {
+  it('advanceUntilIdle answers what happened, and a cap throws WaitTimeoutError carrying it', async () => {
+    const tok = await fresh()
+    const admin = server.admin.as(tok)
+    receiver.answerNext(500)
+    const record = await refresh(tok)
+    const capped = await admin.advanceUntilIdle({ maxSteps: 1 }).catch((error: unknown) => error)
+    expect(capped).toBeInstanceOf(WaitTimeoutError)
+    const { status, code, seen } = capped as WaitTimeoutError
+    expect([status, code]).toStrictEqual([408, 'OKRA_EMU_ADVANCE_LIMIT'])
+    expect(seen).toMatchObject({ reason: 'max_steps', max: 1, steps: 1, now: '2026-11-02T09:00:03.000Z' })
+    const report = await admin.settle({ maxTime: '1m', timeout: '1s' })
+    expect([report.now, report.steps, report.settled, report.deliveries?.map((d) => d.state)]).toStrictEqual(['2026-11-02T09:00:33.000Z', 1, [], ['delivered']])
+    expect((await admin.advanceUntilRecord(record)).steps).toBe(0)
+  })
+
+  it('waitForRecord, waitForRequest and waitForWebhook answer once their event has happened', async () => {
+    const tok = await fresh()
+    const admin = server.admin.as(tok)
+    const record = await refresh(tok)
+    const arrived = arrival(`/__admin/records/${record}?`)
+    const finished = admin.waitForRecord(record, { timeout: '10s' })
+    await arrived
+    await admin.advance('3s')
+    expect((await finished).ended_at).toBe('2026-11-02T09:00:03.000Z')
+    expect((await admin.waitForWebhook({ record }, { timeout: 50 })).deliveries.map((d) => d.state)).toStrictEqual(['delivered'])
+    const page = await admin.waitForRequest({ route: 'balance/refresh' }, { count: 1, timeout: '50ms' })
+    expect(page.requests.map((r) => r.account)).toStrictEqual([ACCOUNT])
+    const late = await admin.waitForRequest({ route: 'balance/check' }, { timeout: '1ms' }).catch((error: unknown) => error)
+    expect(late).toBeInstanceOf(WaitTimeoutError)
+    expect((late as WaitTimeoutError).seen).toStrictEqual({ wanted: 1, count: 0, dropped: 0, requests: [] })
   })
 })
