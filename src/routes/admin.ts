@@ -106,7 +106,7 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, backgro
     const run = new AdvanceRun(tenant, goal, limits)
     let stop: AdvanceStop | 'timeout' | 'closing' | 'gone' | null = null
     if (run.reached()) {
-      stop = null
+      // Holds already: answered at once, without taking a place among the waits.
     } else if (tenant.clock.mode === 'running') {
       background.plan(tenant)
       const result = await waits.until(tenant, reply, timeoutMs, () => run.reached() || undefined)
@@ -137,7 +137,8 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, backgro
     const why = {
       max_steps: `the clock took ${limits.steps} steps (max_steps) and something is still due`,
       max_time: `the next due event is more than ${limits.ms} ms past where the clock stood (max_time)`,
-      nothing_due: `record ${goal.kind === 'record' ? goal.id : ''} is running and nothing is due: only a poll or an admin call ends it`,
+      // Only a record goal can find nothing due: idle holds then.
+      nothing_due: `record ${until.slice('record:'.length)} is running and nothing is due: only a poll or an admin call ends it`,
     }[stop]
     throw new DomainError('OKRA_EMU_ADVANCE_LIMIT', `Stopped: ${why}; the clock stays at ${report.now}`, { reason: stop, ...(max === undefined ? {} : { max }), ...report })
   }
