@@ -8,6 +8,7 @@ import { DomainError } from './errors.js'
 import { FaultBook, type FaultRule, type FaultRuleInput } from './faults.js'
 import { TenantIds } from './ids.js'
 import { RequestJournal } from './journal.js'
+import { ChangeSignal } from './signal.js'
 import { BalanceOverlays } from './overlays.js'
 import {
   earliest, nextState, processOf, RecordBook,
@@ -122,16 +123,19 @@ export interface TenantContext {
  */
 export class Tenant {
   private changes = 0
+  /** Told of every change and every journal entry, for whoever waits on this tenant (a long poll). */
+  readonly signal = new ChangeSignal()
   private readonly changed = (): void => {
     this.context.keep(this)
     this.changes += 1
+    this.signal.notify()
   }
 
   readonly records = new RecordBook(this.changed, TENANT_LIMITS.finishedRecords)
   readonly overlays = new BalanceOverlays(this.changed, { records: TENANT_LIMITS.recordsPerBalance, history: TENANT_LIMITS.historyPerBalance })
   readonly webhooks = new WebhookLog(this.changed, TENANT_LIMITS.settledWebhooks)
   readonly faults = new FaultBook(this.changed)
-  readonly journal = new RequestJournal()
+  readonly journal = new RequestJournal(undefined, undefined, () => { this.signal.notify() })
   readonly snapshots = new Map<string, TenantSnapshot>()
   readonly clock: VirtualClock
   readonly bank: BankLedger

@@ -35,6 +35,10 @@ export type Policy =
 export type Failure = Variant<Schemas['Failure'], 'timeout'> | Variant<Schemas['Failure'], 'bank_error', 'message'>
 
 export type ClockView = Schemas['ClockView']
+/** POST /__admin/clock/advance: one of `by`, `to` or `until`, and the caps of `until`. */
+export type AdvanceBody = Schemas['AdvanceBody']
+/** What an advance `until` a goal did before a cap or a timeout stopped it (its 408's data). */
+export type AdvanceStopped = Schemas['AdvanceStopped']
 export type TenantView = Schemas['TenantView']
 /** How a failed record ended: a bank failure, or the emulator's own. */
 export type RecordFailure = Failure | Schemas['EmulatorFailure']

@@ -281,6 +281,13 @@ export interface paths {
         /**
          * Move the clock forward; every record due by then completes, in due order, before the answer.
          * @description Answers after the records it settled and the webhook attempts they (or retries falling due) caused.
+         *     Give one of `by` (a duration), `to` (an instant) or `until`. `until: "idle"` moves the clock from
+         *     one due event to the next (a record completing, a webhook attempt or retry), settling each and
+         *     awaiting its webhook attempts, until nothing is left that time would move; `until: "record:<id>"`
+         *     until that record has finished (and its webhook's first attempt is made). Bounded by `max_steps`
+         *     (default 100, at most 1000) and `max_time` (emulator time moved, default 1d, at most 365d); past
+         *     either the answer is a 408 saying which, and the moves made stay. On a running clock `until`
+         *     moves nothing: it waits in real time, up to `timeout` (default 5s, at most 60s), for the same.
          */
         post: operations["adminAdvanceClock"];
         delete?: never;
@@ -332,6 +339,28 @@ export interface paths {
         };
         /** This tenant's records with their state and policy. */
         get: operations["adminListRecords"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__admin/records/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One record; with `wait=completed`, answers once it has finished (done or failed).
+         * @description Without `wait`, answers the record at once. With `wait=completed` it answers as soon as the
+         *     record has finished in any outcome (done or failed), at once if it has; or 408 at `timeout`
+         *     (default 5s, at most 60s, real time) with the record as it stood. The wait moves no clock.
+         */
+        get: operations["adminGetRecord"];
         put?: never;
         post?: never;
         delete?: never;
@@ -436,7 +465,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The webhook settings and the delivery log, every attempt included. */
+        /**
+         * The webhook settings and the delivery log, every attempt included; with `wait=1`, answers once a matching delivery has succeeded.
+         * @description `record` and `state` filter the deliveries listed. With `wait=1` it answers as soon as at least
+         *     `count` (default 1) deliveries match and are in `state` (`delivered` unless given), at once if
+         *     they are; or 408 at `timeout` (default 5s, at most 60s, real time) with the deliveries matching
+         *     `record` as they stood. The wait moves no clock.
+         */
         get: operations["adminListWebhooks"];
         put?: never;
         post?: never;
@@ -905,6 +940,38 @@ export interface components {
         };
         /** @description A duration such as "3s", "2m", "1h30m", "250ms", or a number of milliseconds. */
         Duration: string | number;
+        /** @description How long a wait lasts at most, in real time (default 5s, at most 60s), e.g. "50ms", "5s", or milliseconds. */
+        WaitTimeout: string;
+        /**
+         * @description `1` (or `true`) waits for the condition instead of answering at once.
+         * @enum {string}
+         */
+        WaitFlag: "1" | "true";
+        /** @description How many matching entries a wait needs (default 1). */
+        WaitCount: string;
+        AdvanceBody: {
+            by?: components["schemas"]["Duration"];
+            /** Format: date-time */
+            to?: string;
+            until?: string;
+            max_steps?: number;
+            max_time?: components["schemas"]["Duration"];
+            timeout?: components["schemas"]["Duration"];
+        };
+        AdvanceStopped: {
+            /** @enum {string} */
+            reason: "max_steps" | "max_time" | "nothing_due" | "timeout" | "closing";
+            /** @description The bound reached: steps (max_steps), or milliseconds (max_time: emulator time; timeout: real time). */
+            max?: number;
+            /** Format: date-time */
+            now: string;
+            /** @enum {string} */
+            mode: "running" | "frozen";
+            settled: components["schemas"]["RecordSummary"][];
+            deliveries: components["schemas"]["WebhookDelivery"][];
+            steps: number;
+            waiting: string[];
+        };
         /**
          * @description When a record completes: `delay` (after that much emulator time), `polls` (on its Nth poll of
          *     the callback), `immediate` (before the refresh or check answers) or `manual` (only when told
@@ -1326,7 +1393,10 @@ export interface components {
     };
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description The emulator's own stable error code (see the README's error table). */
+        ErrorCode: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -1604,13 +1674,11 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    by: components["schemas"]["Duration"];
-                };
+                "application/json": components["schemas"]["AdvanceBody"] | unknown | unknown | unknown;
             };
         };
         responses: {
-            /** @description The clock after the move, and the records it settled. */
+            /** @description The clock after the move, and the records it settled; with `until`, also the webhook attempts made and the steps taken. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1626,12 +1694,40 @@ export interface operations {
                             /** @enum {string} */
                             mode: "running" | "frozen";
                             settled: components["schemas"]["RecordSummary"][];
+                            /** @description With `until`: the deliveries that had an attempt made meanwhile. */
+                            deliveries?: components["schemas"]["WebhookDelivery"][];
+                            /** @description With `until`: due instants the clock moved to (0 on a running clock). */
+                            steps?: number;
+                            /** @description With `until`: records still running that only a poll or an admin call ends (polls, manual). */
+                            waiting?: string[];
                         };
                     };
                 };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            /**
+             * @description `until` stopped before its goal: `reason` is `max_steps` or `max_time` (the cap, `max`, was
+             *     reached), `nothing_due` (the record only a poll or an admin call can end), `timeout` (a running
+             *     clock's wait) or `closing` (the emulator is shutting down). `data` is what happened so far.
+             */
+            408: {
+                headers: {
+                    "X-Okra-Emulator-Error": components["headers"]["ErrorCode"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "error";
+                        message: string;
+                        data: components["schemas"]["AdvanceStopped"];
+                    };
+                };
+            };
+            409: components["responses"]["Error"];
+            503: components["responses"]["Error"];
         };
     };
     adminFreezeClock: {
@@ -1686,6 +1782,45 @@ export interface operations {
                 };
             };
             401: components["responses"]["Error"];
+        };
+    };
+    adminGetRecord: {
+        parameters: {
+            query?: {
+                wait?: "completed";
+                timeout?: components["schemas"]["WaitTimeout"];
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["AdminRecord"];
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            /** @description The record had not finished by the timeout; `data.record` is how it stood. */
+            408: {
+                headers: {
+                    "X-Okra-Emulator-Error": components["headers"]["ErrorCode"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "error";
+                        message: string;
+                        data: {
+                            record: components["schemas"]["RecordSummary"];
+                        };
+                    };
+                };
+            };
+            409: components["responses"]["Error"];
+            503: components["responses"]["Error"];
         };
     };
     adminCompleteRecord: {
@@ -1824,7 +1959,14 @@ export interface operations {
     };
     adminListWebhooks: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The record whose event a delivery carries. */
+                record?: string;
+                state?: "pending" | "delivered" | "failed";
+                wait?: components["schemas"]["WaitFlag"];
+                count?: components["schemas"]["WaitCount"];
+                timeout?: components["schemas"]["WaitTimeout"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1848,7 +1990,28 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            /** @description Fewer than `count` deliveries matched by the timeout; `data.deliveries` are those matching `record` (in any state) as they stood. */
+            408: {
+                headers: {
+                    "X-Okra-Emulator-Error": components["headers"]["ErrorCode"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "error";
+                        message: string;
+                        data: {
+                            wanted: number;
+                            deliveries: components["schemas"]["WebhookDelivery"][];
+                        };
+                    };
+                };
+            };
+            409: components["responses"]["Error"];
+            503: components["responses"]["Error"];
         };
     };
     adminSetWebhookSettings: {
@@ -2248,6 +2411,10 @@ export interface operations {
                 customer?: string;
                 fault?: "true" | "false";
                 limit?: string;
+                /** @description Answer once at least `count` kept entries match (at once if they do), or 408 at `timeout`. */
+                wait?: components["schemas"]["WaitFlag"];
+                count?: components["schemas"]["WaitCount"];
+                timeout?: components["schemas"]["WaitTimeout"];
             };
             header?: never;
             path?: never;
@@ -2275,6 +2442,28 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            /** @description Fewer than `count` entries matched by the timeout; `data` is the page as it stood. */
+            408: {
+                headers: {
+                    "X-Okra-Emulator-Error": components["headers"]["ErrorCode"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "error";
+                        message: string;
+                        data: {
+                            wanted: number;
+                            count: number;
+                            dropped: number;
+                            requests: components["schemas"]["JournalEntry"][];
+                        };
+                    };
+                };
+            };
+            409: components["responses"]["Error"];
+            503: components["responses"]["Error"];
         };
     };
     adminClearRequests: {
