@@ -109,7 +109,7 @@ describe('POST /__admin/manifest', () => {
       ['POST', '/v2/balance/getByAccount', { account }],
       ['POST', '/v2/balance/getByAccount', { account }],
       ['GET', '/__admin/records', undefined],
-      ['GET', `/__admin/accounts?limit=100`, undefined],
+      ['GET', '/__admin/accounts?limit=100', undefined],
     ] as const) {
       const ask = (token: string) => method === 'GET' ? server.get(path, { token }) : server.post(path, body, { token })
       const [a, b] = [await ask(from), await ask(to)]
