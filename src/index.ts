@@ -17,6 +17,7 @@ export {
   type RecordSummary, type TenantView,
 } from './client.js'
 export { StoreError } from './persistence/errors.js'
+export type { ReceivedWebhook, WaitForOptions, WebhookSink, WebhookSinkOptions } from './webhook-sink.js'
 
 /** Builds the emulator without listening, for `app.inject()` or a listen of your own. */
 export async function createApp (options: AppOptions = {}): Promise<FastifyInstance> {
