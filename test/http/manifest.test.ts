@@ -170,4 +170,15 @@ describe('POST /__admin/manifest', () => {
     expect(after.state).toStrictEqual(before.state)
     expect(after.calls).toStrictEqual(before.calls)
   })
+
+  it('round-trips through the AdminClient', async () => {
+    const from = server.admin.as(fresh())
+    await from.advance('90s')
+    await from.addPosting(account, -20)
+    const manifest = await from.manifest()
+    const to = server.admin.as(fresh())
+    expect((await to.loadManifest(manifest)).clock).toStrictEqual(manifest.clock)
+    expect((await to.manifest()).state).toStrictEqual(manifest.state)
+    await expect(to.loadManifest({ ...manifest, version: 2 as 1 })).rejects.toMatchObject({ status: 400, code: 'OKRA_EMU_INVALID_FIELD' })
+  })
 })
