@@ -14,7 +14,7 @@ export interface ManifestCall {
   status: number
 }
 
-export const MANIFEST_LIMITS = {
+const MANIFEST_LIMITS = {
   /** The newest calls a tenant's manifest lists. */
   calls: 500,
   /** And at most this much text of them, whichever bound comes first. */
