@@ -46,7 +46,7 @@ export function checkManifestState (state: ManifestState, dataset: Dataset): voi
       running += 1
       if (record.endedAt !== null || record.result !== null || record.failure !== null) throw at(`${path}.state`, 'a running record has no endedAt, result or failure')
       if (record.dueAt !== dueAtFor(record.policy, record.createdAt)) throw at(`${path}.dueAt`, 'must be when its policy makes it due')
-    } else if (record.endedAt === null || (record.state === 'done') !== (record.failure === null) || (record.state === 'done') !== (record.result !== null)) {
+    } else if (record.endedAt === null || (record.failure as { kind: string } | null)?.kind === 'success' || (record.state === 'done') !== (record.failure === null) || (record.state === 'done') !== (record.result !== null)) {
       throw at(`${path}.state`, 'a done record has endedAt and result, a failed one endedAt and failure')
     }
   })
@@ -66,6 +66,9 @@ export function checkManifestState (state: ManifestState, dataset: Dataset): voi
       if (!clockOk(event.at) || (i > 0 && event.at < (events[i - 1] as BankEvent).at)) throw at(`bankEvents.${account}[${i}].at`, 'must be a time in order, none before the one above')
     })
   }
+  state.webhooks.forEach((delivery, i) => {
+    if (!clockOk(delivery.nextAttemptAt)) throw at(`webhooks[${i}].nextAttemptAt`, `must be from 0 up to ${LATEST_MS}`)
+  })
   const pending = state.webhooks.filter((d) => d.state === 'pending').length
   if (pending > TENANT_LIMITS.pendingWebhooks) throw at('webhooks', `holds more than ${TENANT_LIMITS.pendingWebhooks} pending deliveries`)
   if (state.webhooks.length - pending > TENANT_LIMITS.settledWebhooks) throw at('webhooks', `holds more than ${TENANT_LIMITS.settledWebhooks} settled deliveries`)

@@ -159,6 +159,7 @@ describe('POST /__admin/manifest', () => {
       [withState((s) => { s.records[1].account = fixture.accounts.find((a) => a._id !== account)!._id }), 400, 'Invalid field "state.records[1].balance"'],
       [withState((s) => { s.records[1].state = 'running' }), 400, 'Invalid field "state.records[1].state"'],
       [withState((s) => { s.records[1]._id = s.records[0]._id }), 400, 'Invalid field "state.records[1]._id"'],
+      [withState((s) => { Object.assign(s.records[1], { state: 'failed', result: null, failure: { kind: 'success' } }) }), 400, 'Invalid field "state.records[1].state"'],
       [{ ...manifest, fixtures: { digest: `sha256:${'0'.repeat(64)}` } }, 409, 'The manifest was made over other fixtures'],
       [{ ...manifest, scenario: { name: 'no-such-scenario' } }, 400, 'No ready-made scenario named "no-such-scenario"'],
     ]
