@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises'
 import type { JournalFilter } from './core/journal.js'
 import type { FixtureFile } from './core/fixture.js'
 import type {
-  AdvanceBody, AdvanceStopped, Answer, ClockView, Duration, Failure, FaultAction, FaultMatch, FaultRule, FaultRuleBody, JournalEntry, Policy,
-  RecordSummary, TenantView, WebhookDelivery, WebhookSettings,
+  AdvanceBody, AdvanceStopped, Answer, ClockView, Duration, Failure, FaultAction, FaultMatch, FaultRule, FaultRuleBody, JournalEntry, Manifest,
+  Policy, RecordSummary, TenantView, WebhookDelivery, WebhookSettings,
 } from './wire/index.js'
 
 export type Health = Answer<'adminHealth'>
@@ -189,6 +189,11 @@ export class AdminClient {
 
   replayWebhook (deliveryId: string): Promise<DeliverySummary> { return this.call('POST', `/webhooks/${encodeURIComponent(deliveryId)}/replay`) }
 
+  /** What reproduces this tenant's state: fixtures digest, options, state and the calls that changed it (README, "Run manifest"). */
+  manifest (): Promise<Manifest> { return this.call('GET', '/manifest') }
+  /** Rebuilds a manifest's state in this tenant, checked whole first; a manifest over other fixtures is refused (409). */
+  loadManifest (manifest: Manifest): Promise<TenantView> { return this.call('POST', '/manifest', manifest) }
+
   private async call<T> (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` }
     if (this.adminToken !== undefined) headers['x-admin-token'] = this.adminToken
@@ -218,4 +223,4 @@ function search (fields: Record<string, string | number | boolean | undefined>):
   return text === '' ? '' : `?${text}`
 }
 
-export type { ClockView, Failure, FaultAction, FaultMatch, FaultRule, JournalEntry, JournalFilter, RecordSummary, TenantView }
+export type { ClockView, Failure, FaultAction, FaultMatch, FaultRule, JournalEntry, JournalFilter, Manifest, RecordSummary, TenantView }

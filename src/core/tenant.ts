@@ -1,6 +1,7 @@
 import type { BalanceFixture, FixtureFile } from './fixture.js'
 import { BalanceReader, type BalanceOverlay } from './balances.js'
 import { BankLedger, sameAmounts, type Amounts, type BankEvent, type BankScripts } from './bank.js'
+import { CallLog } from './calls.js'
 import { VirtualClock, type ClockMode } from './clock.js'
 import type { Dataset } from './dataset.js'
 import { parseDuration } from './duration.js'
@@ -136,6 +137,8 @@ export class Tenant {
   readonly webhooks = new WebhookLog(this.changed, TENANT_LIMITS.settledWebhooks)
   readonly faults = new FaultBook(this.changed)
   readonly journal = new RequestJournal(undefined, undefined, () => { this.signal.notify() })
+  /** The calls that changed this tenant, for its run manifest; like the journal, not state. */
+  readonly calls = new CallLog()
   readonly snapshots = new Map<string, TenantSnapshot>()
   readonly clock: VirtualClock
   readonly bank: BankLedger
@@ -213,6 +216,13 @@ export class Tenant {
     const fresh: TenantState = { clock: { mode: clock.mode, now: clock.startMs }, policy, webhook, ids: 0, seq: 0, overlays: [], records: [], bankEvents: [], webhooks: [], faults: [] }
     this.importState(fresh, data)
     this.journal.clear()
+    this.calls.clear()
+  }
+
+  /** Starts over from a run manifest's state, over the shared fixtures unless it names a scenario: as a reset, then the state. */
+  loadManifest (state: TenantState, data: TenantData = this.context.shared): void {
+    this.reset(data)
+    this.importState(state, data)
   }
 
   loadScenario (data: TenantData): void { this.reset(data) }

@@ -52,7 +52,7 @@ function recordSummary (record: EmulatedRecord): RecordSummary {
 interface Params { id: string }
 
 /** What a tenant-wide change (reset, snapshot, restore, scenario) answers. */
-function tenantView (tenant: Tenant): TenantView {
+export function tenantView (tenant: Tenant): TenantView {
   return {
     clock: clockOf(tenant),
     scenario: tenant.scenario.label,

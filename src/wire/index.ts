@@ -48,6 +48,8 @@ export type FaultAction = Schemas['FaultAction']
 export type FaultRuleBody = Schemas['FaultRuleBody']
 export type FaultRule = Schemas['FaultRule']
 export type JournalEntry = Schemas['JournalEntry']
+/** A run manifest: what reproduces a tenant's state (GET/POST /__admin/manifest). */
+export type Manifest = Schemas['Manifest']
 export type WebhookSettings = Schemas['WebhookSettings']
 export type WebhookDelivery = Schemas['WebhookDelivery']
 export type Bank = Schemas['Bank']

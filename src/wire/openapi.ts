@@ -746,6 +746,36 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/__admin/manifest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What reproduces this tenant's state, as one document (README, "Run manifest").
+         * @description The emulator's version, a digest of the shared fixtures, the start-up options that shape
+         *     behaviour (never a path or a secret), the clock, the tenant's state as a snapshot holds it
+         *     (with its scenario, if it loaded one) and the calls that changed it, oldest first: the newest
+         *     500 (and 256 KiB of their text), with `calls.dropped` counting those let go.
+         */
+        get: operations["adminGetManifest"];
+        put?: never;
+        /**
+         * Rebuild a manifest's state in this tenant, starting it over on it.
+         * @description The whole document is checked before anything changes: a wrong shape, or an id the fixtures
+         *     do not hold, is a 400 naming the field. A manifest made over other fixtures (its
+         *     `fixtures.digest` is not this emulator's) is a 409, unless it carries its scenario. The
+         *     journal and the call list start over; named snapshots stay. Up to 64 MiB.
+         */
+        post: operations["adminLoadManifest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1291,6 +1321,176 @@ export interface components {
                 pagination: components["schemas"]["Pagination"];
                 balances: components["schemas"]["ListedBalance"][];
             };
+        };
+        /** @description A run manifest (README, "Run manifest"). Only `format`, `version`, `fixtures`, `scenario` and `state` are read back; the rest is for people. */
+        Manifest: {
+            /** @constant */
+            format: "okra-emulator/manifest";
+            /** @constant */
+            version: 1;
+            /** @description The version of the emulator that wrote it. */
+            emulator?: string;
+            fixtures: {
+                digest: string;
+                /**
+                 * @description A fixture document, or a `{"generate": ...}` spec.
+                 * @enum {string}
+                 */
+                kind?: "file" | "generator";
+                /** @description The generator's seed, when the fixtures name one. */
+                seed?: number | null;
+            };
+            options?: components["schemas"]["ManifestOptions"];
+            clock?: components["schemas"]["ClockView"];
+            /** @description The scenario the tenant loaded, as `POST /__admin/scenario` takes it: `{"name": ...}` or the fixture document; null on the shared fixtures. */
+            scenario: {
+                [key: string]: unknown;
+            } | null;
+            state: components["schemas"]["ManifestState"];
+            calls?: {
+                dropped: number;
+                items: components["schemas"]["ManifestCall"][];
+            };
+        };
+        /** @description The start-up options that shape behaviour; a path or a secret is only said to be set. */
+        ManifestOptions: {
+            clock?: {
+                /** @enum {string} */
+                mode: "running" | "frozen";
+                /** Format: date-time */
+                start: string;
+            };
+            recordDelayMs?: number;
+            /** @description A start-up webhook URL was given. */
+            webhook?: boolean;
+            /** @enum {string} */
+            tokens?: "any" | "listed";
+            adminToken?: boolean;
+            db?: boolean;
+            maxTenants?: number;
+            connections?: {
+                [key: string]: number;
+            };
+        };
+        ManifestCall: {
+            /**
+             * Format: date-time
+             * @description Emulator time the call arrived.
+             */
+            at: string;
+            method: string;
+            /** @description Path and query string as sent. */
+            path: string;
+            /** @description The body as sent, its first 2 KiB; null when none was read. */
+            body: string | null;
+            bodyBytes: number;
+            /** @description 0 when no answer was sent (a fault closed the connection). */
+            status: number;
+        };
+        /** @description What the tenant changed over its fixtures, as a snapshot holds it (TenantState in src/core/tenant.ts), its lists of pairs written as objects. */
+        ManifestState: {
+            clock: {
+                /** @enum {string} */
+                mode: "running" | "frozen";
+                /** @description Emulator milliseconds. */
+                now: number;
+            };
+            policy: components["schemas"]["ManifestPolicy"];
+            webhook: {
+                url: string | null;
+                token: string | null;
+            };
+            ids: number;
+            seq: number;
+            /** @description By balance id. */
+            overlays: {
+                [key: string]: components["schemas"]["ManifestOverlay"];
+            };
+            records: components["schemas"]["ManifestRecord"][];
+            /** @description By account id, in time order. */
+            bankEvents: {
+                [key: string]: components["schemas"]["ManifestBankEvent"][];
+            };
+            webhooks: components["schemas"]["ManifestDelivery"][];
+            faults: components["schemas"]["ManifestFaultRule"][];
+        };
+        ManifestAmount: number;
+        ManifestPolicy: {
+            /** @enum {string} */
+            kind: "delay" | "polls" | "immediate" | "manual";
+            ms?: number;
+            polls?: number;
+        };
+        ManifestOutcome: {
+            /** @enum {string} */
+            kind: "success" | "timeout" | "bank_error" | "emulator_error";
+            message?: string;
+        };
+        ManifestRecord: {
+            _id: string;
+            /** @enum {string} */
+            method: "BALANCE" | "CHECK_BALANCE";
+            account: string;
+            balance: string;
+            seq: number;
+            createdAt: number;
+            callbackUrl: string;
+            policy: components["schemas"]["ManifestPolicy"];
+            outcome: components["schemas"]["ManifestOutcome"];
+            /** @enum {string} */
+            state: "running" | "done" | "failed";
+            polls: number;
+            dueAt: number | null;
+            endedAt: number | null;
+            result: {
+                balance_changed: boolean;
+                /** Format: date-time */
+                last_checked: string;
+                /** Format: date-time */
+                last_fetched: string;
+            } | null;
+            failure: components["schemas"]["ManifestOutcome"] | null;
+        };
+        ManifestOverlay: {
+            available_balance?: components["schemas"]["ManifestAmount"];
+            ledger_balance: components["schemas"]["ManifestAmount"];
+            /** Format: date-time */
+            last_updated: string;
+            /** Format: date-time */
+            last_fetched: string;
+            periodic: components["schemas"]["Periodic"];
+            records: string[];
+        };
+        /** @description A posting, or amounts set; `at` in emulator milliseconds. */
+        ManifestBankEvent: {
+            at: number;
+            posting?: components["schemas"]["ManifestAmount"];
+            ledger_balance?: components["schemas"]["ManifestAmount"];
+            available_balance?: components["schemas"]["ManifestAmount"];
+        };
+        /** @description A webhook delivery as the tenant keeps it. Fields beyond these pass through as they are, so a manifest keeps what later deliveries carry. */
+        ManifestDelivery: {
+            id: string;
+            url: string;
+            token: string | null;
+            event: components["schemas"]["WebhookEvent"];
+            /** @enum {string} */
+            state: "pending" | "delivered" | "failed";
+            attempts: components["schemas"]["WebhookAttempt"][];
+            nextAttemptAt: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        ManifestFaultRule: {
+            id: string;
+            match: components["schemas"]["FaultMatch"];
+            action: components["schemas"]["FaultAction"];
+            times: number | null;
+            share: number | null;
+            seed: number;
+            matched: number;
+            applied: number;
+            rng: number;
         };
     };
     responses: {
@@ -2492,6 +2692,52 @@ export interface operations {
                 };
             };
             401: components["responses"]["Error"];
+        };
+    };
+    adminGetManifest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The manifest; `POST /__admin/manifest` takes it back. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "success";
+                        message: string;
+                        data: components["schemas"]["Manifest"];
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+        };
+    };
+    adminLoadManifest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Manifest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["AdminTenant"];
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            413: components["responses"]["Error"];
         };
     };
 }
