@@ -17,6 +17,7 @@ import { installConnections, resolveConnections, timeoutOptions, type Connection
 import { installExpressHeaders } from './http/express-headers.js'
 import { okraInput, parseForm } from './http/okra-input.js'
 import { installTraffic } from './http/traffic.js'
+import { checkJsonShape, maxContainersFor } from './http/json-body.js'
 import { schemaCompilers, type SchemaCompilation } from './openapi/compilers.js'
 import { DEFAULT_RECORD_DELAY_MS } from './options.js'
 import type { TenantStore } from './persistence/store.js'
@@ -70,12 +71,6 @@ export function okraPrefixes (): string[] {
 const ONE_MIB = 1024 * 1024
 /** Drawn once per process: every record and delivery id carries them, so ids differ across restarts. */
 const PROCESS_BYTES = randomBytes(5)
-/**
- * Bodies nested deeper are refused. A body is kept (in the journal, a fault rule) and later copied by
- * JSON.stringify or structuredClone, which overflow the stack at a few thousand levels: a 5,000-deep
- * body listed by /__admin/requests was a 500. Okra's own bodies are two or three levels deep.
- */
-export const MAX_JSON_DEPTH = 64
 /** A change the disk refused: it is made (in memory), so a retry of the request would make it twice. */
 const UNSAVED_MESSAGE = 'The change was made but could not be saved to the --db database; it is saved with this token\'s next request'
 
@@ -222,18 +217,6 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
   return app
 }
 
-/** Whether `value` holds objects or arrays more than `limit` levels deep; iterative, so any depth is safe to measure. */
-function nestedDeeperThan (value: unknown, limit: number): boolean {
-  const pending: Array<[unknown, number]> = [[value, 1]]
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const [item, depth] = next
-    if (item === null || typeof item !== 'object') continue
-    if (depth > limit) return true
-    for (const child of Object.values(item)) pending.push([child, depth + 1])
-  }
-  return false
-}
-
 /** With --admin-token, /__admin answers 401 to anyone who does not send it. */
 function requireAdminToken (expected: string) {
   const wanted = Buffer.from(expected)
@@ -257,13 +240,14 @@ function answerAsExpress (app: FastifyInstance): void {
       done(null, {})
       return
     }
-    parseJson(request, body as string, (error, value) => {
-      if (error === null && nestedDeeperThan(value, MAX_JSON_DEPTH)) {
-        done(new DomainError('OKRA_EMU_INVALID_JSON', `The request body is nested more than ${MAX_JSON_DEPTH} levels deep`), undefined)
-      } else {
-        done(error, value)
-      }
-    })
+    // Checked before parsing: the parsed body is what a hostile one makes large, not its text.
+    try {
+      checkJsonShape(body as string, maxContainersFor(request.routeOptions.bodyLimit ?? ONE_MIB))
+    } catch (error) {
+      done(error as Error, undefined)
+      return
+    }
+    parseJson(request, body as string, done)
   })
 
   // Fastify's own, but keeping the text for the journal, as the JSON parser does.
