@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { basename } from 'node:path'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import etag from 'etag'
 import type { ClockMode } from './core/clock.js'
@@ -190,7 +191,8 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
 
   await app.register(async (admin) => {
     if (options.adminToken !== undefined) admin.addHook('onRequest', requireAdminToken(options.adminToken))
-    healthRoute(admin, doc, store?.path ?? null)
+    // The directory's name only: no answer shows where on disk anything lives.
+    healthRoute(admin, doc, store === null ? null : basename(store.path))
     tenantsRoute(admin, doc)
     await admin.register(async (tenantAdmin) => {
       tenantAdmin.addHook('onRequest', identifyTenant)

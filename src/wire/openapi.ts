@@ -1857,7 +1857,7 @@ export interface operations {
                             uptime_ms: number;
                             tenants: number;
                             fixtures: components["schemas"]["FixtureStats"];
-                            /** @description The --db file, or null when state lives in memory. */
+                            /** @description The name of the --db directory (never its path), or null when state lives in memory. */
                             persistence: string | null;
                         };
                     };
