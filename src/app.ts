@@ -130,34 +130,10 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
   }
   const app = Fastify(serverOptions)
   installConnections(app, connections)
-  options.onApp?.(app)
-  app.decorate('dataset', dataset)
-  app.decorate('tenants', tenants)
-  app.decorate('store', store)
-  app.decorateRequest('tenant', null as unknown as Tenant)
-  app.decorateRequest('subject', null)
-  app.decorateRequest('fault', null)
-
-  answerAsExpress(app)
-  registerSchemas(app, doc)
-  // The Swagger UI gets a server of its own, made like this one, on its first visit (installDocs).
-  installDocs(app, doc, () => {
-    const server = Fastify(serverOptions)
-    options.onApp?.(server)
-    answerAsExpress(server)
-    return server
-  })
-
   /** The tenant's revision when each request began, to tell a request's own change from older unsaved ones. */
   const revisionAtStart = new WeakMap<FastifyRequest, number>()
-  const identifyTenant = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const tenant = tenants.enter(tokenOf(request, accepted))
-    request.tenant = tenant
-    revisionAtStart.set(request, tenant.revision)
-    // 'close' comes once per answer, a dropped connection's included: a tenant nobody changed is then forgotten.
-    reply.raw.once('close', () => { tenants.leave(tenant) })
-  }
-  // A change is on disk before its answer leaves; a request that changed nothing writes nothing.
+  // A change is on disk before its answer leaves; a request that changed nothing writes nothing. Before
+  // onApp, so that what a test's hooks see is the answer as sent, a 503 for an unsaved change included.
   if (store !== null) {
     const saving = store
     app.addHook('onSend', async (request, reply, payload) => {
@@ -176,6 +152,31 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
         return body
       }
     })
+  }
+  options.onApp?.(app)
+  app.decorate('dataset', dataset)
+  app.decorate('tenants', tenants)
+  app.decorate('store', store)
+  app.decorateRequest('tenant', null as unknown as Tenant)
+  app.decorateRequest('subject', null)
+  app.decorateRequest('fault', null)
+
+  answerAsExpress(app)
+  registerSchemas(app, doc)
+  // The Swagger UI gets a server of its own, made like this one, on its first visit (installDocs).
+  installDocs(app, doc, () => {
+    const server = Fastify(serverOptions)
+    options.onApp?.(server)
+    answerAsExpress(server)
+    return server
+  })
+
+  const identifyTenant = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const tenant = tenants.enter(tokenOf(request, accepted))
+    request.tenant = tenant
+    revisionAtStart.set(request, tenant.revision)
+    // 'close' comes once per answer, a dropped connection's included: a tenant nobody changed is then forgotten.
+    reply.raw.once('close', () => { tenants.leave(tenant) })
   }
   app.addHook('onClose', async () => {
     scheduler.close()

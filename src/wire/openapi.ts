@@ -1168,6 +1168,39 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description A per-tenant cap is reached (README, Bounds): OKRA_EMU_LIMIT_REACHED, or a refusal of this route's own; nothing changed. */
+        LimitReached: {
+            headers: {
+                /** @description The emulator's own stable error code (see the README's error table). */
+                "X-Okra-Emulator-Error"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The body is over the route's limit (1 MiB; 64 MiB for an inline scenario), chunked or not: OKRA_EMU_BODY_TOO_LARGE. */
+        BodyTooLarge: {
+            headers: {
+                /** @description The emulator's own stable error code (see the README's error table). */
+                "X-Okra-Emulator-Error"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description OKRA_EMU_TOO_MANY_TENANTS (a new token's first change past --max-tenants; nothing changed), or a change made but not saved to a failing --db (retried with the token's next request). */
+        Unavailable: {
+            headers: {
+                /** @description The emulator's own stable error code (see the README's error table). */
+                "X-Okra-Emulator-Error"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description The record began; poll `callback_url` for its result. */
         RecordStarted: {
             headers: {
@@ -1268,6 +1301,8 @@ export interface operations {
             200: components["responses"]["BalancePage"];
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getBalanceByAccount: {
@@ -1286,6 +1321,8 @@ export interface operations {
             200: components["responses"]["BalancePage"];
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getBalanceById: {
@@ -1305,6 +1342,8 @@ export interface operations {
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getBalanceByIdAlias: {
@@ -1324,6 +1363,8 @@ export interface operations {
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getBalanceByDate: {
@@ -1342,6 +1383,8 @@ export interface operations {
             200: components["responses"]["BalancePage"];
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getBalanceByCustomerDate: {
@@ -1360,6 +1403,8 @@ export interface operations {
             200: components["responses"]["BalancePage"];
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getBalanceByType: {
@@ -1378,6 +1423,8 @@ export interface operations {
             200: components["responses"]["BalancePage"];
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listBalances: {
@@ -1404,6 +1451,8 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     refreshBalance: {
@@ -1423,6 +1472,9 @@ export interface operations {
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            409: components["responses"]["LimitReached"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     refreshBalanceAlias: {
@@ -1442,6 +1494,9 @@ export interface operations {
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            409: components["responses"]["LimitReached"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     checkBalance: {
@@ -1461,6 +1516,9 @@ export interface operations {
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            409: components["responses"]["LimitReached"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     pollCallback: {
@@ -1512,6 +1570,7 @@ export interface operations {
         responses: {
             200: components["responses"]["AdminClock"];
             401: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminAdvanceClock: {
@@ -1551,6 +1610,8 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminFreezeClock: {
@@ -1563,7 +1624,10 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["AdminClock"];
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminResumeClock: {
@@ -1576,7 +1640,10 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["AdminClock"];
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminListRecords: {
@@ -1605,6 +1672,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminCompleteRecord: {
@@ -1619,9 +1687,12 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["AdminRecord"];
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminFailRecord: {
@@ -1646,6 +1717,8 @@ export interface operations {
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminSetRecordPolicy: {
@@ -1668,6 +1741,8 @@ export interface operations {
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminGetPolicy: {
@@ -1681,6 +1756,7 @@ export interface operations {
         responses: {
             200: components["responses"]["AdminPolicy"];
             401: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminSetPolicy: {
@@ -1699,6 +1775,8 @@ export interface operations {
             200: components["responses"]["AdminPolicy"];
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminSetBankBalance: {
@@ -1739,6 +1817,8 @@ export interface operations {
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminListWebhooks: {
@@ -1768,6 +1848,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminSetWebhookSettings: {
@@ -1802,6 +1883,8 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminReplayWebhook: {
@@ -1829,8 +1912,11 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminHealth: {
@@ -1926,6 +2012,7 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminReset: {
@@ -1938,7 +2025,10 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["AdminTenant"];
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminListSnapshots: {
@@ -1967,6 +2057,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminTakeSnapshot: {
@@ -1985,6 +2076,9 @@ export interface operations {
             200: components["responses"]["AdminTenant"];
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            409: components["responses"]["LimitReached"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminRestoreSnapshot: {
@@ -1999,8 +2093,11 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["AdminTenant"];
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminLoadScenario: {
@@ -2021,6 +2118,7 @@ export interface operations {
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
             413: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminStallRecord: {
@@ -2035,9 +2133,12 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["AdminRecord"];
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminListFaults: {
@@ -2066,6 +2167,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminAddFault: {
@@ -2097,6 +2199,9 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            409: components["responses"]["LimitReached"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminClearFaults: {
@@ -2124,7 +2229,10 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminRemoveFault: {
@@ -2152,8 +2260,11 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminListRequests: {
@@ -2194,6 +2305,7 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminClearRequests: {
@@ -2221,7 +2333,10 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
 }
