@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { basename } from 'node:path'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import etag from 'etag'
 import type { ClockMode } from './core/clock.js'
@@ -17,6 +18,7 @@ import { installConnections, resolveConnections, timeoutOptions, type Connection
 import { installExpressHeaders } from './http/express-headers.js'
 import { okraInput, parseForm } from './http/okra-input.js'
 import { installTraffic } from './http/traffic.js'
+import { checkJsonShape, maxContainersFor } from './http/json-body.js'
 import { schemaCompilers, type SchemaCompilation } from './openapi/compilers.js'
 import { DEFAULT_RECORD_DELAY_MS } from './options.js'
 import type { TenantStore } from './persistence/store.js'
@@ -75,12 +77,6 @@ export function okraPrefixes (): string[] {
 const ONE_MIB = 1024 * 1024
 /** Drawn once per process: every record and delivery id carries them, so ids differ across restarts. */
 const PROCESS_BYTES = randomBytes(5)
-/**
- * Bodies nested deeper are refused. A body is kept (in the journal, a fault rule) and later copied by
- * JSON.stringify or structuredClone, which overflow the stack at a few thousand levels: a 5,000-deep
- * body listed by /__admin/requests was a 500. Okra's own bodies are two or three levels deep.
- */
-export const MAX_JSON_DEPTH = 64
 /** A change the disk refused: it is made (in memory), so a retry of the request would make it twice. */
 const UNSAVED_MESSAGE = 'The change was made but could not be saved to the --db database; it is saved with this token\'s next request'
 
@@ -143,42 +139,10 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
   }
   const app = Fastify(serverOptions)
   installConnections(app, connections)
-  options.onApp?.(app)
-  app.decorate('dataset', dataset)
-  app.decorate('tenants', tenants)
-  app.decorate('store', store)
-  app.decorateRequest('tenant', null as unknown as Tenant)
-  app.decorateRequest('subject', null)
-  app.decorateRequest('fault', null)
-
-  answerAsExpress(app)
-  registerSchemas(app, doc)
-  // The Swagger UI gets a server of its own, made like this one, on its first visit (installDocs).
-  installDocs(app, doc, () => {
-    const server = Fastify(serverOptions)
-    options.onApp?.(server)
-    answerAsExpress(server)
-    return server
-  })
-
   /** The tenant's revision when each request began, to tell a request's own change from older unsaved ones. */
   const revisionAtStart = new WeakMap<FastifyRequest, number>()
-  const identifyTenant = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const tenant = tenants.enter(tokenOf(request, accepted))
-    request.tenant = tenant
-    revisionAtStart.set(request, tenant.revision)
-    const arrived = tenant.clock.now()
-    // 'close' comes once per answer, a dropped connection's included: a tenant nobody changed is then forgotten.
-    reply.raw.once('close', () => {
-      tenants.leave(tenant)
-      // A call during which the tenant changed goes in its run manifest (routes/manifest.ts).
-      if (tenant.revision !== revisionAtStart.get(request)) {
-        const body = request.bodyText
-        tenant.calls.add({ at: new Date(arrived).toISOString(), method: request.method, path: request.url, body, bodyBytes: body === null ? 0 : Buffer.byteLength(body), status: reply.raw.headersSent ? reply.statusCode : 0 })
-      }
-    })
-  }
-  // A change is on disk before its answer leaves; a request that changed nothing writes nothing.
+  // A change is on disk before its answer leaves; a request that changed nothing writes nothing. Before
+  // onApp, so that what a test's hooks see is the answer as sent, a 503 for an unsaved change included.
   if (store !== null) {
     const saving = store
     app.addHook('onSend', async (request, reply, payload) => {
@@ -198,6 +162,39 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
       }
     })
   }
+  options.onApp?.(app)
+  app.decorate('dataset', dataset)
+  app.decorate('tenants', tenants)
+  app.decorate('store', store)
+  app.decorateRequest('tenant', null as unknown as Tenant)
+  app.decorateRequest('subject', null)
+  app.decorateRequest('fault', null)
+
+  answerAsExpress(app)
+  registerSchemas(app, doc)
+  // The Swagger UI gets a server of its own, made like this one, on its first visit (installDocs).
+  installDocs(app, doc, () => {
+    const server = Fastify(serverOptions)
+    options.onApp?.(server)
+    answerAsExpress(server)
+    return server
+  })
+
+  const identifyTenant = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const tenant = tenants.enter(tokenOf(request, accepted))
+    request.tenant = tenant
+    revisionAtStart.set(request, tenant.revision)
+    const arrived = tenant.clock.now()
+    // 'close' comes once per answer, a dropped connection's included: a tenant nobody changed is then forgotten.
+    reply.raw.once('close', () => {
+      tenants.leave(tenant)
+      // A call during which the tenant changed goes in its run manifest (routes/manifest.ts).
+      if (tenant.revision !== revisionAtStart.get(request)) {
+        const body = request.bodyText
+        tenant.calls.add({ at: new Date(arrived).toISOString(), method: request.method, path: request.url, body, bodyBytes: body === null ? 0 : Buffer.byteLength(body), status: reply.raw.headersSent ? reply.statusCode : 0 })
+      }
+    })
+  }
   app.addHook('onClose', async () => {
     scheduler.close()
     // Only after the HTTP grace (connections.ts), so together they stay within two graces whatever receivers do.
@@ -212,7 +209,8 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
 
   await app.register(async (admin) => {
     if (options.adminToken !== undefined) admin.addHook('onRequest', requireAdminToken(options.adminToken))
-    healthRoute(admin, doc, store?.path ?? null)
+    // The directory's name only: no answer shows where on disk anything lives.
+    healthRoute(admin, doc, store === null ? null : basename(store.path))
     tenantsRoute(admin, doc)
     await admin.register(async (tenantAdmin) => {
       tenantAdmin.addHook('onRequest', identifyTenant)
@@ -255,18 +253,6 @@ function manifestOptions (options: AppOptions, clock: { mode: ClockMode, startMs
   }
 }
 
-/** Whether `value` holds objects or arrays more than `limit` levels deep; iterative, so any depth is safe to measure. */
-function nestedDeeperThan (value: unknown, limit: number): boolean {
-  const pending: Array<[unknown, number]> = [[value, 1]]
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const [item, depth] = next
-    if (item === null || typeof item !== 'object') continue
-    if (depth > limit) return true
-    for (const child of Object.values(item)) pending.push([child, depth + 1])
-  }
-  return false
-}
-
 /** With --admin-token, /__admin answers 401 to anyone who does not send it. */
 function requireAdminToken (expected: string) {
   const wanted = Buffer.from(expected)
@@ -290,13 +276,14 @@ function answerAsExpress (app: FastifyInstance): void {
       done(null, {})
       return
     }
-    parseJson(request, body as string, (error, value) => {
-      if (error === null && nestedDeeperThan(value, MAX_JSON_DEPTH)) {
-        done(new DomainError('OKRA_EMU_INVALID_JSON', `The request body is nested more than ${MAX_JSON_DEPTH} levels deep`), undefined)
-      } else {
-        done(error, value)
-      }
-    })
+    // Checked before parsing: the parsed body is what a hostile one makes large, not its text.
+    try {
+      checkJsonShape(body as string, maxContainersFor(request.routeOptions.bodyLimit ?? ONE_MIB))
+    } catch (error) {
+      done(error as Error, undefined)
+      return
+    }
+    parseJson(request, body as string, done)
   })
 
   // Fastify's own, but keeping the text for the journal, as the JSON parser does.

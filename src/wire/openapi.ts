@@ -1505,6 +1505,39 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description A per-tenant cap is reached (README, Bounds): OKRA_EMU_LIMIT_REACHED, or a refusal of this route's own; nothing changed. */
+        LimitReached: {
+            headers: {
+                /** @description The emulator's own stable error code (see the README's error table). */
+                "X-Okra-Emulator-Error"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The body is over the route's limit (1 MiB; 64 MiB for an inline scenario), chunked or not: OKRA_EMU_BODY_TOO_LARGE. */
+        BodyTooLarge: {
+            headers: {
+                /** @description The emulator's own stable error code (see the README's error table). */
+                "X-Okra-Emulator-Error"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description OKRA_EMU_TOO_MANY_TENANTS (a new token's first change past --max-tenants; nothing changed), or a change made but not saved to a failing --db (retried with the token's next request). */
+        Unavailable: {
+            headers: {
+                /** @description The emulator's own stable error code (see the README's error table). */
+                "X-Okra-Emulator-Error"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description The record began; poll `callback_url` for its result. */
         RecordStarted: {
             headers: {
@@ -1617,6 +1650,8 @@ export interface operations {
             200: components["responses"]["CustomerBalancePage"];
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getBalanceByAccount: {
@@ -1635,6 +1670,8 @@ export interface operations {
             200: components["responses"]["BalancePage"];
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getBalanceById: {
@@ -1654,6 +1691,8 @@ export interface operations {
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getBalanceByIdAlias: {
@@ -1673,6 +1712,8 @@ export interface operations {
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getBalanceByDate: {
@@ -1691,6 +1732,8 @@ export interface operations {
             200: components["responses"]["BalancePage"];
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getBalanceByCustomerDate: {
@@ -1709,6 +1752,8 @@ export interface operations {
             200: components["responses"]["BalancePage"];
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getBalanceByType: {
@@ -1727,6 +1772,8 @@ export interface operations {
             200: components["responses"]["BalancePage"];
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listBalances: {
@@ -1753,6 +1800,8 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     refreshBalance: {
@@ -1772,6 +1821,9 @@ export interface operations {
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            409: components["responses"]["LimitReached"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     refreshBalanceAlias: {
@@ -1791,6 +1843,9 @@ export interface operations {
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            409: components["responses"]["LimitReached"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     checkBalance: {
@@ -1810,6 +1865,9 @@ export interface operations {
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            409: components["responses"]["LimitReached"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     pollCallback: {
@@ -1863,6 +1921,7 @@ export interface operations {
         responses: {
             200: components["responses"]["AdminClock"];
             401: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminAdvanceClock: {
@@ -1926,8 +1985,9 @@ export interface operations {
                     };
                 };
             };
-            409: components["responses"]["Error"];
-            503: components["responses"]["Error"];
+            409: components["responses"]["LimitReached"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminFreezeClock: {
@@ -1940,7 +2000,10 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["AdminClock"];
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminResumeClock: {
@@ -1953,7 +2016,10 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["AdminClock"];
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminListRecords: {
@@ -1982,6 +2048,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminGetRecord: {
@@ -2019,8 +2086,8 @@ export interface operations {
                     };
                 };
             };
-            409: components["responses"]["Error"];
-            503: components["responses"]["Error"];
+            409: components["responses"]["LimitReached"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminCompleteRecord: {
@@ -2035,9 +2102,12 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["AdminRecord"];
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminFailRecord: {
@@ -2062,6 +2132,8 @@ export interface operations {
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminSetRecordPolicy: {
@@ -2084,6 +2156,8 @@ export interface operations {
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminGetPolicy: {
@@ -2097,6 +2171,7 @@ export interface operations {
         responses: {
             200: components["responses"]["AdminPolicy"];
             401: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminSetPolicy: {
@@ -2115,6 +2190,8 @@ export interface operations {
             200: components["responses"]["AdminPolicy"];
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminSetBankBalance: {
@@ -2155,6 +2232,8 @@ export interface operations {
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminListWebhooks: {
@@ -2210,8 +2289,8 @@ export interface operations {
                     };
                 };
             };
-            409: components["responses"]["Error"];
-            503: components["responses"]["Error"];
+            409: components["responses"]["LimitReached"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminSetWebhookSettings: {
@@ -2246,6 +2325,8 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminReplayWebhook: {
@@ -2273,8 +2354,11 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminHealth: {
@@ -2301,7 +2385,7 @@ export interface operations {
                             uptime_ms: number;
                             tenants: number;
                             fixtures: components["schemas"]["FixtureStats"];
-                            /** @description The --db file, or null when state lives in memory. */
+                            /** @description The name of the --db directory (never its path), or null when state lives in memory. */
                             persistence: string | null;
                         };
                     };
@@ -2370,6 +2454,7 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminReset: {
@@ -2382,7 +2467,10 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["AdminTenant"];
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminListSnapshots: {
@@ -2411,6 +2499,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminTakeSnapshot: {
@@ -2429,6 +2518,9 @@ export interface operations {
             200: components["responses"]["AdminTenant"];
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            409: components["responses"]["LimitReached"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminRestoreSnapshot: {
@@ -2443,8 +2535,11 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["AdminTenant"];
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminLoadScenario: {
@@ -2465,6 +2560,7 @@ export interface operations {
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
             413: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminStallRecord: {
@@ -2479,9 +2575,12 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["AdminRecord"];
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminListFaults: {
@@ -2510,6 +2609,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminAddFault: {
@@ -2541,6 +2641,9 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            409: components["responses"]["LimitReached"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminClearFaults: {
@@ -2568,7 +2671,10 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminRemoveFault: {
@@ -2596,8 +2702,11 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminListRequests: {
@@ -2662,8 +2771,8 @@ export interface operations {
                     };
                 };
             };
-            409: components["responses"]["Error"];
-            503: components["responses"]["Error"];
+            409: components["responses"]["LimitReached"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminClearRequests: {
@@ -2691,7 +2800,10 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminGetManifest: {
@@ -2736,8 +2848,9 @@ export interface operations {
             200: components["responses"]["AdminTenant"];
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
-            409: components["responses"]["Error"];
-            413: components["responses"]["Error"];
+            409: components["responses"]["LimitReached"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
 }

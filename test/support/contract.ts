@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify'
 import { loadOpenApi, operationsById } from '../../src/openapi/load.js'
 import { responseBodies, toFastifyRefs } from '../../src/openapi/schemas.js'
 
+const CAP_STATUSES = new Set([409, 413, 503])
+
 /**
  * Validates every response an app sends against openapi.yaml. Installed by the test helpers on every
  * server the suite starts, so every response any test sees (through undici, inject or the okra-node
@@ -35,14 +37,19 @@ export class ContractChecker {
   install (app: FastifyInstance): void {
     app.addHook('onSend', async (request, reply, payload) => {
       const route = `${request.method} ${request.routeOptions.url ?? ''}`
-      this.check(route, reply.statusCode, payload)
+      this.check(route, reply.statusCode, payload, reply.getHeader('x-okra-emulator-fault') !== undefined)
       return payload
     })
   }
 
-  check (route: string, status: number, payload: unknown): void {
+  /** `injected`: a fault rule's answer, whose status is whatever the rule says. */
+  check (route: string, status: number, payload: unknown, injected = false): void {
     const validators = this.byRoute.get(route)
     if (validators === undefined && status < 400) return // docs, openapi.json, preflight: not Okra's contract
+    // A cap (per-tenant limits, --max-tenants, a failing --db, the body limits) must be in the route's documented answers.
+    if (validators !== undefined && !injected && CAP_STATUSES.has(status) && !validators.has(String(status))) {
+      this.violations.push(`${route} answered ${status}, which openapi.yaml does not list among its responses`)
+    }
     const validate = validators?.get(String(status)) ?? (status >= 400 ? this.errorValidator : undefined)
     if (validate === undefined) {
       this.violations.push(`${route} answered ${status}, which openapi.yaml does not document`)
