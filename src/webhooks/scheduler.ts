@@ -2,6 +2,12 @@ import type { Tenant } from '../core/tenant.js'
 import type { WebhookDispatcher } from './dispatcher.js'
 
 /**
+ * Node fires a timer longer than this after 1 ms instead, so a record due in 25 days would wake its
+ * tenant in a busy loop. A wake that finds nothing due just plans again, from nearer.
+ */
+const LONGEST_TIMER_MS = 2 ** 31 - 1
+
+/**
  * Wakes a tenant when its running clock reaches the next due record or webhook retry, so results
  * and webhooks arrive on time with nobody polling. A frozen clock needs no timer: only an advance
  * moves it, and the advance settles what it passes.
@@ -55,7 +61,7 @@ export class Scheduler {
       this.timers.delete(tenant)
       // wake never rejects: what it throws is logged there.
       this.wake(tenant).catch(() => {})
-    }, Math.max(0, next - tenant.clock.now()))
+    }, Math.min(LONGEST_TIMER_MS, Math.max(0, next - tenant.clock.now())))
     timer.unref()
     this.timers.set(tenant, { at: next, timer })
   }

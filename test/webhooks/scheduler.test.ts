@@ -40,6 +40,19 @@ describe('Scheduler', () => {
     scheduler.close()
   })
 
+  it('waits out a record due past the longest timer Node keeps (24.8 days) without waking meanwhile', async () => {
+    const { tenant, scheduler, saved } = schedulerOver('running')
+    const record = tenant.startRecord('CHECK_BALANCE', account, url)
+    const thirtyDays = 30 * 86_400_000
+    tenant.setRecordPolicy(record._id, { kind: 'delay', ms: thirtyDays })
+    scheduler.plan(tenant)
+    await vi.advanceTimersByTimeAsync(86_400_000)
+    expect([record.state, saved.length]).toStrictEqual(['running', 0])
+    await vi.advanceTimersByTimeAsync(thirtyDays - 86_400_000)
+    expect([record.state, record.endedAt]).toStrictEqual(['done', START + thirtyDays])
+    scheduler.close()
+  })
+
   it('sets no timer for a frozen clock: only an advance moves it', () => {
     const { tenant, scheduler } = schedulerOver('frozen')
     tenant.startRecord('CHECK_BALANCE', account, url)
