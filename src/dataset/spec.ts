@@ -1,5 +1,5 @@
 import { lowerBound, type AccountEntry, type AmountType, type Dataset, type DatasetStats } from '../core/dataset.js'
-import type { BalanceFixture, BankFixture, CustomerFixture } from '../core/fixture.js'
+import type { BalanceFixture, BankFixture, CustomerFixture, WidgetOptions } from '../core/fixture.js'
 import { BANK_CATALOGUE } from './banks.js'
 import { FixtureGenerator, ENV, type GenerateOptions } from './generate.js'
 
@@ -46,7 +46,7 @@ export class SpecDataset implements Dataset {
     return {
       fixture,
       view: { _id: fixture._id, bank: BANKS.get(fixture.bank) as BankFixture, nuban: fixture.nuban, name: fixture.name },
-      customer,
+      customer: { _id: customer._id, name: customer.name },
       behaviour: NO_BEHAVIOUR,
     }
   }
@@ -78,6 +78,31 @@ export class SpecDataset implements Dataset {
   amountAt (position: number, type: AmountType): number | undefined {
     const { ledger, available } = this.generator.amounts(position)
     return type === 'ledger_balance' ? ledger : available
+  }
+
+  customerOptions (customerId: string): WidgetOptions | null {
+    const c = this.generator.indexOf('customer', customerId)
+    return c === -1 ? null : this.customer(c).options ?? null
+  }
+
+  /** Builds every customer in turn (a name draw each): byOptions over a spec costs O(customers). */
+  * customersWithOptions (): Iterable<{ customer: string, options: WidgetOptions }> {
+    for (let c = 0; c < this.stats.customers; c++) {
+      const { _id, options } = this.generator.customer(c)
+      if (options !== undefined) yield { customer: _id, options }
+    }
+  }
+
+  /**
+   * A generated record id ends in twice its balance's position (plus one for the later of two), so
+   * the one balance that may hold it is built and asked.
+   */
+  recordBalance (recordId: string): BalanceFixture | undefined {
+    if (!/^[0-9a-f]{24}$/.test(recordId)) return undefined
+    const position = Math.floor(parseInt(recordId.slice(16), 16) / 2)
+    if (position >= this.stats.balances) return undefined
+    const balance = this.balanceAt(position)
+    return balance.record.includes(recordId) ? balance : undefined
   }
 
   private customer (c: number): CustomerFixture {
