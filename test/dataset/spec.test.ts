@@ -25,6 +25,27 @@ describe('SpecDataset', () => {
     expect(specOptions(file.generator)).toStrictEqual(options)
   })
 
+  it('answers widget options and fixture records as the generated file holds them', () => {
+    expect([...spec.customersWithOptions()]).toStrictEqual([...json.customersWithOptions()])
+    for (const customer of file.customers) {
+      // The generator's options are the name it drew, first and last word.
+      const words = customer.name.split(' ')
+      expect(customer.options).toStrictEqual({ first_name: words[0], last_name: words[words.length - 1] })
+      expect(spec.customerOptions(customer._id)).toStrictEqual(customer.options)
+    }
+    for (const balance of file.balances) {
+      for (const record of balance.record) {
+        expect(spec.recordBalance(record)).toStrictEqual(balance)
+        expect(json.recordBalance(record)).toStrictEqual(balance)
+      }
+    }
+    for (const id of [file.balances[0]!._id, 'ffffffffffffffffffffffff', 'not-an-id']) {
+      expect(spec.recordBalance(id)).toBeUndefined()
+      expect(json.recordBalance(id)).toBeUndefined()
+      expect(spec.customerOptions(id)).toBeNull()
+    }
+  })
+
   it('serves every balance, account and customer of the generated file, field by field', () => {
     expect(spec.stats).toStrictEqual(json.stats)
     expect([spec.owner, spec.env]).toStrictEqual([json.owner, json.env])
