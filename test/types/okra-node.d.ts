@@ -6,5 +6,6 @@ declare module 'okra-node' {
     get (options: Record<string, unknown>): Promise<unknown>
     check (options: Record<string, unknown>): Promise<unknown>
     refresh (options: Record<string, unknown>): Promise<unknown>
+    enhanced (options: Record<string, unknown>): Promise<unknown>
   }
 }
