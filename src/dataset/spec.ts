@@ -1,4 +1,5 @@
 import { lowerBound, type AccountEntry, type AmountType, type Dataset, type DatasetStats } from '../core/dataset.js'
+import { DomainError } from '../core/errors.js'
 import type { BalanceFixture, BankFixture, CustomerFixture, WidgetOptions } from '../core/fixture.js'
 import { BANK_CATALOGUE } from './banks.js'
 import { FixtureGenerator, ENV, type GenerateOptions } from './generate.js'
@@ -6,6 +7,11 @@ import { FixtureGenerator, ENV, type GenerateOptions } from './generate.js'
 export { specOptions } from './generate.js'
 
 const NO_BEHAVIOUR = Object.freeze({})
+/**
+ * A customer's name (and so its widget options) costs a faker seeding, about 0.2 ms: balance/byOptions
+ * over a spec reads every customer's once, kept for later scans, and refuses a spec with more.
+ */
+export const MAX_OPTIONS_SCAN = 10_000
 const BANKS = new Map<string, BankFixture>(BANK_CATALOGUE.map(entry => [entry.bank._id, entry.bank]))
 
 /**
@@ -21,6 +27,7 @@ export class SpecDataset implements Dataset {
   private readonly generator: FixtureGenerator
   private readonly balances = new Recent<number, BalanceFixture>()
   private readonly customers = new Recent<number, CustomerFixture>()
+  private withOptions: Array<{ customer: string, options: WidgetOptions }> | undefined
 
   constructor (options: GenerateOptions) {
     this.generator = new FixtureGenerator(options)
@@ -85,12 +92,17 @@ export class SpecDataset implements Dataset {
     return c === -1 ? null : this.customer(c).options ?? null
   }
 
-  /** Builds every customer in turn (a name draw each): byOptions over a spec costs O(customers). */
-  * customersWithOptions (): Iterable<{ customer: string, options: WidgetOptions }> {
-    for (let c = 0; c < this.stats.customers; c++) {
-      const { _id, options } = this.generator.customer(c)
-      if (options !== undefined) yield { customer: _id, options }
+  /** Every customer's options, drawn on the first scan (MAX_OPTIONS_SCAN customers at most) and kept. */
+  customersWithOptions (): Iterable<{ customer: string, options: WidgetOptions }> {
+    const { customers } = this.stats
+    if (customers > MAX_OPTIONS_SCAN) {
+      throw new DomainError('OKRA_EMU_LIMIT_REACHED', `balance/byOptions reads the widget options of at most ${MAX_OPTIONS_SCAN} customers of a generator spec; this one has ${customers}: write it out with okra-emulator generate and load the file`, { limit: 'optionsScan', max: MAX_OPTIONS_SCAN })
     }
+    this.withOptions ??= Array.from({ length: customers }, (_, c) => {
+      const { _id, options } = this.generator.customer(c)
+      return { customer: _id, options: options ?? {} }
+    })
+    return this.withOptions
   }
 
   /**

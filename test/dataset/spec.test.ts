@@ -7,7 +7,7 @@ import type { Dataset } from '../../src/core/dataset.js'
 import { generateFixture, knobsOf, specOptions, type GenerateOptions } from '../../src/dataset/generate.js'
 import { JsonDataset } from '../../src/dataset/json.js'
 import { FixtureError, loadDataset } from '../../src/dataset/load.js'
-import { SpecDataset } from '../../src/dataset/spec.js'
+import { MAX_OPTIONS_SCAN, SpecDataset } from '../../src/dataset/spec.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'okra-emu-spec-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -113,5 +113,14 @@ describe('SpecDataset', () => {
     const byCustomers: GenerateOptions = { ...options, customers: 12 }
     delete byCustomers.balances
     expect(specOptions(knobsOf(byCustomers))).toStrictEqual(byCustomers)
+  })
+})
+
+describe('SpecDataset widget options', () => {
+  it('refuses balance/byOptions over a spec of more customers than it draws names for, before drawing any', () => {
+    const big = new SpecDataset(specOptions({ customers: MAX_OPTIONS_SCAN + 1, accounts: '1-1' }))
+    expect(() => big.customersWithOptions()).toThrow(`at most ${MAX_OPTIONS_SCAN} customers of a generator spec; this one has ${MAX_OPTIONS_SCAN + 1}`)
+    const reader = new BalanceReader(big, new Map(), { processOf: () => ({ running: false, completed: true }) })
+    expect(() => reader.byOptions({ first_name: 'Efe' }, { page: 1, limit: 10 }, false)).toThrow(expect.objectContaining({ code: 'OKRA_EMU_LIMIT_REACHED', data: { limit: 'optionsScan', max: MAX_OPTIONS_SCAN } }))
   })
 })
