@@ -1,5 +1,5 @@
 import { applyEvent, type Amounts, type BankEvent } from './bank.js'
-import type { DayRange } from './balances.js'
+import { parseDayRange, type DayRange } from './balances.js'
 import type { Dataset } from './dataset.js'
 import { paginate, type Page, type PageRequest } from './pagination.js'
 
@@ -23,6 +23,15 @@ export interface EnhancedQuery {
   customer?: string
   /** Days to list; every posting up to now when absent. */
   range?: DayRange
+}
+
+/** A validated body's `account_id`, `customer_id` and `from`/`to` (both or neither: a lone one is a 400 naming the other). */
+export function enhancedQueryOf (body: { account_id?: unknown, customer_id?: unknown, from?: unknown, to?: unknown }): EnhancedQuery {
+  const query: EnhancedQuery = {}
+  if (body.account_id !== undefined) query.account = String(body.account_id)
+  if (body.customer_id !== undefined) query.customer = String(body.customer_id)
+  if (body.from !== undefined || body.to !== undefined) query.range = parseDayRange(body.from, body.to)
+  return query
 }
 
 /** What the derivation reads: the fixtures, and each account's dated events at the bank. */

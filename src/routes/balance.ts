@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { parseDayRange, parseWidgetOptions, type BalanceType, type BalanceView } from '../core/balances.js'
-import { enhancedBalance } from '../core/enhanced.js'
+import { enhancedBalance, enhancedQueryOf } from '../core/enhanced.js'
 import { recordObject } from '../core/record-object.js'
 import { paginate, parsePageRequest, type Page } from '../core/pagination.js'
 import type { Tenant } from '../core/tenant.js'
@@ -85,12 +85,8 @@ export function balanceRoutes (app: FastifyInstance, doc: OpenApiDocument): void
     app.post(route.path, { schema: routeSchema(doc, route.operationId) }, async (request) => {
       const body = request.body as Body
       const { tenant } = request
-      const query = {
-        ...(body.account_id === undefined ? {} : { account: text(body.account_id) }),
-        ...(body.customer_id === undefined ? {} : { customer: text(body.customer_id) }),
-        ...(body.from === undefined && body.to === undefined ? {} : { range: parseDayRange(body.from, body.to) }),
-      }
-      const page = enhancedBalance({ dataset: tenant.dataset, eventsOf: (account) => tenant.bank.eventsOf(account) }, query, tenant.clock.now(), parsePageRequest(body))
+      const sources = { dataset: tenant.dataset, eventsOf: (account: string) => tenant.bank.eventsOf(account) }
+      const page = enhancedBalance(sources, enhancedQueryOf(body), tenant.clock.now(), parsePageRequest(body))
       return ok(MESSAGES.balanceRetrieved, { pagination: page.pagination, balance: page.items })
     })
   }
