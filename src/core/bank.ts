@@ -33,20 +33,28 @@ export function outOfRange (amounts: object): string | undefined {
  * time order. An account whose bank reports no available balance never gains one.
  */
 export function bankBalanceAt (start: Amounts, events: readonly BankEvent[], atMs: number): Amounts {
-  const hasAvailable = start.available_balance !== undefined
-  let ledger = start.ledger_balance
-  let available = start.available_balance
+  let amounts: Amounts = start.available_balance === undefined
+    ? { ledger_balance: start.ledger_balance }
+    : { available_balance: start.available_balance, ledger_balance: start.ledger_balance }
   for (const event of events) {
     if (event.at > atMs) break
-    if ('posting' in event) {
-      ledger = cents(ledger + event.posting)
-      if (available !== undefined) available = cents(available + event.posting)
-    } else {
-      ledger = event.ledger_balance
-      if (hasAvailable && event.available_balance !== undefined) available = event.available_balance
-    }
+    amounts = applyEvent(amounts, event)
   }
-  return available === undefined ? { ledger_balance: ledger } : { available_balance: available, ledger_balance: ledger }
+  return amounts
+}
+
+/**
+ * The amounts after one event: a posting moves both by the amount, to the kobo; a set replaces
+ * them. The one step every reader of the bank takes, so a running balance ends where bankBalanceAt does.
+ */
+export function applyEvent (amounts: Amounts, event: BankEvent): Amounts {
+  const available = amounts.available_balance
+  if ('posting' in event) {
+    const ledger = cents(amounts.ledger_balance + event.posting)
+    return available === undefined ? { ledger_balance: ledger } : { available_balance: cents(available + event.posting), ledger_balance: ledger }
+  }
+  if (available === undefined) return { ledger_balance: event.ledger_balance }
+  return { available_balance: event.available_balance ?? available, ledger_balance: event.ledger_balance }
 }
 
 export function sameAmounts (a: Amounts, b: Amounts): boolean {
@@ -93,7 +101,12 @@ export class BankLedger {
 
   /** The bank's balance of an account at an instant, from its starting amounts. */
   balanceAt (accountId: string, start: Amounts, atMs: number): Amounts {
-    return bankBalanceAt(start, this.events.get(accountId) ?? this.scripts.eventsOf(accountId), atMs)
+    return bankBalanceAt(start, this.eventsOf(accountId), atMs)
+  }
+
+  /** An account's dated events in time order, the fixture's script included; callers must not change them. */
+  eventsOf (accountId: string): readonly BankEvent[] {
+    return this.events.get(accountId) ?? this.scripts.eventsOf(accountId)
   }
 
   /** Sets the amounts, or posts a credit (+) or debit (-), at `atMs`; what would leave ±MAX_AMOUNT is refused and changes nothing. */

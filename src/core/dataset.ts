@@ -1,6 +1,7 @@
 import type {
-  AccountBehaviourFixture, AccountFixture, BalanceFixture, BankFixture, CustomerFixture, FixtureFile,
+  AccountBehaviourFixture, AccountFixture, BalanceFixture, BankFixture, FixtureFile, WidgetOptions,
 } from './fixture.js'
+import type { Customer } from '../wire/index.js'
 
 /** Okra's `account` sub-document of a balance, with its bank joined in. */
 export interface AccountView {
@@ -14,7 +15,8 @@ export interface AccountView {
 export interface AccountEntry {
   fixture: AccountFixture
   view: AccountView
-  customer: CustomerFixture
+  /** As balances show it: `_id` and `name` only. */
+  customer: Customer
   behaviour: AccountBehaviourFixture
 }
 
@@ -60,6 +62,12 @@ export interface Dataset {
   createdBetween (fromMs: number, toMs: number): [number, number]
   /** The amount of `type` of the balance at a position, cheap enough to scan; undefined where the bank reports none. */
   amountAt (position: number, type: AmountType): number | undefined
+  /** The widget options a customer was linked with, or null when it has none (or is unknown). */
+  customerOptions (customerId: string): WidgetOptions | null
+  /** Every customer that has widget options, with them: what balance/byOptions scans. */
+  customersWithOptions (): Iterable<{ customer: string, options: WidgetOptions }>
+  /** The balance whose `record` list holds a record id (a record of the fixtures, completed before the start). */
+  recordBalance (recordId: string): BalanceFixture | undefined
 }
 
 /** The first position whose key is at least `value`, keys ascending over [0, size). */

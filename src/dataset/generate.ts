@@ -180,7 +180,8 @@ export class FixtureGenerator {
     const first = faker.person.firstName()
     const last = faker.person.lastName()
     const name = faker.number.float() < 0.25 ? `${first} ${faker.person.firstName()} ${last}` : `${first} ${last}`
-    return { _id: this.id(KIND.customer, c, this.linking(c).linkedMs), name }
+    // The widget options okra_py and OkraGo send to balance/byOptions, from the name already drawn: no draw moves.
+    return { _id: this.id(KIND.customer, c, this.linking(c).linkedMs), name, options: { first_name: first, last_name: last } }
   }
 
   /** The account at a position (its balance's); `customer` saves drawing the name again. */

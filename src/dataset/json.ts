@@ -1,5 +1,5 @@
 import { lowerBound, type AccountEntry, type AmountType, type Dataset, type DatasetSource, type DatasetStats } from '../core/dataset.js'
-import type { AccountBehaviourFixture, BalanceFixture, BankFixture, CustomerFixture, FixtureFile } from '../core/fixture.js'
+import type { AccountBehaviourFixture, BalanceFixture, BankFixture, CustomerFixture, FixtureFile, WidgetOptions } from '../core/fixture.js'
 
 const NO_BEHAVIOUR: AccountBehaviourFixture = Object.freeze({})
 const NONE: readonly number[] = Object.freeze([])
@@ -22,6 +22,9 @@ export class JsonDataset implements Dataset {
   private readonly accounts = new Map<string, AccountEntry>()
   private readonly accountPositions = new Map<string, number>()
   private readonly customerPositions = new Map<string, number[]>()
+  private readonly options = new Map<string, WidgetOptions>()
+  /** Record id → balance position, built on the first products/records/get. */
+  private recordPositions: Map<string, number> | undefined
 
   /** Throws ReferenceProblem naming the first duplicate id or dangling reference. */
   constructor (file: FixtureFile) {
@@ -30,7 +33,16 @@ export class JsonDataset implements Dataset {
     this.source = { kind: 'file', file }
     this.stats = { customers: file.customers.length, accounts: file.accounts.length, balances: file.balances.length }
     const banks = indexById('banks', file.banks)
-    const customers = indexById('customers', file.customers)
+    const customers = new Map<string, CustomerFixture>()
+    for (const [id, customer] of indexById('customers', file.customers)) {
+      // Balances show a customer's _id and name; its widget options are kept apart.
+      if (customer.options === undefined) {
+        customers.set(id, customer)
+      } else {
+        customers.set(id, { _id: customer._id, name: customer.name })
+        this.options.set(id, customer.options)
+      }
+    }
     const nubans = new Map<string, number>()
     file.accounts.forEach((account, row) => {
       const first = this.accounts.get(account._id)
@@ -113,6 +125,23 @@ export class JsonDataset implements Dataset {
 
   amountAt (position: number, type: AmountType): number | undefined {
     return (this.balances[position] as BalanceFixture)[type]
+  }
+
+  customerOptions (customerId: string): WidgetOptions | null {
+    return this.options.get(customerId) ?? null
+  }
+
+  * customersWithOptions (): Iterable<{ customer: string, options: WidgetOptions }> {
+    for (const [customer, options] of this.options) yield { customer, options }
+  }
+
+  recordBalance (recordId: string): BalanceFixture | undefined {
+    if (this.recordPositions === undefined) {
+      this.recordPositions = new Map()
+      this.balances.forEach((balance, position) => { for (const id of balance.record) this.recordPositions?.set(id, position) })
+    }
+    const position = this.recordPositions.get(recordId)
+    return position === undefined ? undefined : this.balances[position]
   }
 }
 

@@ -1,11 +1,17 @@
 import { lowerBound, type AccountEntry, type AmountType, type Dataset, type DatasetSource, type DatasetStats } from '../core/dataset.js'
-import type { BalanceFixture, BankFixture, CustomerFixture } from '../core/fixture.js'
+import { DomainError } from '../core/errors.js'
+import type { BalanceFixture, BankFixture, CustomerFixture, WidgetOptions } from '../core/fixture.js'
 import { BANK_CATALOGUE } from './banks.js'
 import { FixtureGenerator, ENV, type GenerateOptions } from './generate.js'
 
 export { specOptions } from './generate.js'
 
 const NO_BEHAVIOUR = Object.freeze({})
+/**
+ * A customer's name (and so its widget options) costs a faker seeding, about 0.2 ms: balance/byOptions
+ * over a spec reads every customer's once, kept for later scans, and refuses a spec with more.
+ */
+export const MAX_OPTIONS_SCAN = 10_000
 const BANKS = new Map<string, BankFixture>(BANK_CATALOGUE.map(entry => [entry.bank._id, entry.bank]))
 
 /**
@@ -22,6 +28,7 @@ export class SpecDataset implements Dataset {
   private readonly generator: FixtureGenerator
   private readonly balances = new Recent<number, BalanceFixture>()
   private readonly customers = new Recent<number, CustomerFixture>()
+  private withOptions: Array<{ customer: string, options: WidgetOptions }> | undefined
 
   constructor (options: GenerateOptions) {
     this.generator = new FixtureGenerator(options)
@@ -48,7 +55,7 @@ export class SpecDataset implements Dataset {
     return {
       fixture,
       view: { _id: fixture._id, bank: BANKS.get(fixture.bank) as BankFixture, nuban: fixture.nuban, name: fixture.name },
-      customer,
+      customer: { _id: customer._id, name: customer.name },
       behaviour: NO_BEHAVIOUR,
     }
   }
@@ -80,6 +87,36 @@ export class SpecDataset implements Dataset {
   amountAt (position: number, type: AmountType): number | undefined {
     const { ledger, available } = this.generator.amounts(position)
     return type === 'ledger_balance' ? ledger : available
+  }
+
+  customerOptions (customerId: string): WidgetOptions | null {
+    const c = this.generator.indexOf('customer', customerId)
+    return c === -1 ? null : this.customer(c).options ?? null
+  }
+
+  /** Every customer's options, drawn on the first scan (MAX_OPTIONS_SCAN customers at most) and kept. */
+  customersWithOptions (): Iterable<{ customer: string, options: WidgetOptions }> {
+    const { customers } = this.stats
+    if (customers > MAX_OPTIONS_SCAN) {
+      throw new DomainError('OKRA_EMU_LIMIT_REACHED', `balance/byOptions reads the widget options of at most ${MAX_OPTIONS_SCAN} customers of a generator spec; this one has ${customers}: write it out with okra-emulator generate and load the file`, { limit: 'optionsScan', max: MAX_OPTIONS_SCAN })
+    }
+    this.withOptions ??= Array.from({ length: customers }, (_, c) => {
+      const { _id, options } = this.generator.customer(c)
+      return { customer: _id, options: options ?? {} }
+    })
+    return this.withOptions
+  }
+
+  /**
+   * A generated record id ends in twice its balance's position (plus one for the later of two), so
+   * the one balance that may hold it is built and asked.
+   */
+  recordBalance (recordId: string): BalanceFixture | undefined {
+    if (!/^[0-9a-f]{24}$/.test(recordId)) return undefined
+    const position = Math.floor(parseInt(recordId.slice(16), 16) / 2)
+    if (position >= this.stats.balances) return undefined
+    const balance = this.balanceAt(position)
+    return balance.record.includes(recordId) ? balance : undefined
   }
 
   private customer (c: number): CustomerFixture {

@@ -1,11 +1,16 @@
 import type { FastifyInstance } from 'fastify'
-import { parseDayRange, type BalanceType, type BalanceView } from '../core/balances.js'
+import { parseDayRange, parseWidgetOptions, type BalanceType, type BalanceView } from '../core/balances.js'
+import { enhancedBalance, enhancedQueryOf } from '../core/enhanced.js'
+import { recordObject } from '../core/record-object.js'
 import { paginate, parsePageRequest, type Page } from '../core/pagination.js'
 import { withOwnedRecords, withRecordIds } from '../core/record-shapes.js'
 import type { Tenant } from '../core/tenant.js'
 import { routeSchema } from '../openapi/schemas.js'
 import type { OpenApiDocument } from '../openapi/load.js'
 import { MESSAGES, ok } from './envelope.js'
+
+/** Okra's own message for products/records/get (docs.okra.ng/docs/product-records). */
+const RECORDS_SENT = 'Records successfully sent!'
 
 /** A look-up body after validation against openapi.yaml: the fields are known to be well-typed. */
 type Body = Record<string, unknown>
@@ -55,6 +60,18 @@ const LOOKUPS: Lookup[] = [
     path: '/balance/getByType',
     find: (tenant, body) => tenant.reader.byType(body.type as BalanceType, Number(body.value ?? body.amount), parsePageRequest(body), includePeriodic(body)),
   },
+  {
+    operationId: 'getBalanceByOptions',
+    path: '/balance/byOptions',
+    find: (tenant, body) => tenant.reader.byOptions(parseWidgetOptions(body.options), parsePageRequest(body), includePeriodic(body)),
+  },
+]
+
+/** Okra's Enhanced Balance under the three paths clients post it to (D6). */
+const ENHANCED = [
+  { operationId: 'getEnhancedBalance', path: '/transactions/balance/process' },
+  { operationId: 'getEnhancedBalanceAlias', path: '/balance/process' },
+  { operationId: 'getEnhancedBalanceProducts', path: '/products/balance/process' },
 ]
 
 /** Okra's balance look-ups; mounted once per base prefix. */
@@ -65,6 +82,20 @@ export function balanceRoutes (app: FastifyInstance, doc: OpenApiDocument): void
       return ok(MESSAGES.balanceRetrieved, { pagination: page.pagination, balance: page.items })
     })
   }
+  for (const route of ENHANCED) {
+    app.post(route.path, { schema: routeSchema(doc, route.operationId) }, async (request) => {
+      const body = request.body as Body
+      const { tenant } = request
+      const sources = { dataset: tenant.dataset, eventsOf: (account: string) => tenant.bank.eventsOf(account) }
+      const page = enhancedBalance(sources, enhancedQueryOf(body), tenant.clock.now(), parsePageRequest(body))
+      return ok(MESSAGES.balanceRetrieved, { pagination: page.pagination, balance: page.items })
+    })
+  }
+  app.post('/products/records/get', { schema: routeSchema(doc, 'getRecord') }, async (request) => {
+    const { tenant } = request
+    const records = recordObject({ dataset: tenant.dataset, record: (id) => tenant.records.get(id) }, text((request.body as Body).record_id))
+    return ok(RECORDS_SENT, { pagination: null, records })
+  })
   app.post('/products/balances', { schema: routeSchema(doc, 'listBalances') }, async (request) => {
     const body = (request.body ?? {}) as Body
     // Records as `{_id, env, owner}`, as Okra's product page shows this list.

@@ -40,6 +40,8 @@ export function recordRoutes (app: FastifyInstance, doc: OpenApiDocument, prefix
   const refresh = start('BALANCE')
   app.post('/balance/refresh', { schema: routeSchema(doc, 'refreshBalance') }, refresh)
   app.post('/products/balance/refresh', { schema: routeSchema(doc, 'refreshBalanceAlias') }, refresh)
+  // A periodic balance is a fresh fetch of the account's balance: a refresh by another name (OkraGo reads its callback_url).
+  app.post('/products/balance/periodic', { schema: routeSchema(doc, 'periodicBalance') }, refresh)
   app.post('/balance/check', { schema: routeSchema(doc, 'checkBalance') }, start('CHECK_BALANCE'))
 
   app.get('/callback', { schema: routeSchema(doc, 'pollCallback') }, async (request, reply) => {

@@ -252,6 +252,131 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/balance/byOptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Balances of the customers linked with matching widget options, paginated.
+         * @description **Emulator choice:** a customer matches when its widget options (fixture `customers[].options`)
+         *     hold every option sent, with equal values (exact keys and text; a number matches its text);
+         *     options sent as `""` are not sent. `options` may also be the object as JSON text, as okra-node
+         *     0.1 sends it in a query string. The answer is the look-ups' page, in their order.
+         */
+        post: operations["getBalanceByOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/products/balance/periodic": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Fetch an account's balance now (Okra's periodic balance), asynchronously.
+         * @description **Emulator choice:** a refresh of `account_id` by another name, answering as balance/refresh
+         *     does (OkraGo reads its `callback_url`); `record_id` and `currency` are accepted and ignored.
+         */
+        post: operations["periodicBalance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/transactions/balance/process": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enhanced Balance, the balance after each transaction (okra-node 0.2's path).
+         * @description **Emulator choice:** every posting at the bank (fixture `emulator.bank` scripts and
+         *     `POST /__admin/accounts/:id/balance` postings) up to the emulator's now, oldest first, with the
+         *     bank's ledger and available balance right after it, counted from the fixture balance. `account_id`
+         *     names one account; `customer_id` alone every account of the customer; both, the account if it is
+         *     the customer's. `from`/`to` (UTC days, both included) narrow the list; the balances still count
+         *     every earlier posting. Unknown accounts and customers answer an empty page.
+         */
+        post: operations["getEnhancedBalance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/balance/process": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enhanced Balance as the Ruby client posts it. */
+        post: operations["getEnhancedBalanceAlias"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/products/balance/process": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enhanced Balance as a Python client posts it. */
+        post: operations["getEnhancedBalanceProducts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/products/records/get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The record object of a record id.
+         * @description Okra's documented answer (`Records successfully sent!`, `pagination: null`, the object under
+         *     `records`), for this tenant's refresh and check records (while kept) and the fixtures' records
+         *     (the ids inside balances' `record`). An unknown id is a 404.
+         */
+        post: operations["getRecord"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/__admin/clock": {
         parameters: {
             query?: never;
@@ -1492,6 +1617,111 @@ export interface components {
             applied: number;
             rng: number;
         };
+        ByOptionsBody: {
+            /** @description Widget options to match, e.g. {"first_name":"Ada","last_name":"Obi"}; the same object as JSON text is accepted. */
+            options: Record<string, never> | string;
+            page?: components["schemas"]["PageNumber"];
+            limit?: components["schemas"]["PageLimit"];
+            includePeriodic?: components["schemas"]["IncludePeriodic"];
+        };
+        PeriodicBody: {
+            account_id: components["schemas"]["ObjectIdLike"];
+            /** @description Sent by every client that calls the route; accepted and ignored. */
+            record_id?: string;
+            /** @description Accepted and ignored; the account's own currency is the balance's. */
+            currency?: string;
+        };
+        EnhancedBalanceBody: {
+            account_id?: components["schemas"]["ObjectIdLike"];
+            customer_id?: components["schemas"]["ObjectIdLike"];
+            from?: components["schemas"]["Day"];
+            to?: components["schemas"]["Day"];
+            page?: components["schemas"]["PageNumber"];
+            limit?: components["schemas"]["PageLimit"];
+        } | unknown | unknown;
+        /** @description A posting at the bank (`credit` or `debit`, the other null) and the bank's balance right after it. */
+        EnhancedEntry: {
+            account: string;
+            /** Format: date-time */
+            trans_date: string;
+            credit: number | null;
+            debit: number | null;
+            ledger_balance: number;
+            /** @description Absent when the bank reports none. */
+            available_balance?: number;
+            currency: string;
+        };
+        EnhancedBalanceEnvelope: {
+            /** @enum {string} */
+            status: "success";
+            /** @enum {string} */
+            message: "Balance retrieved succesfully";
+            data: {
+                pagination: components["schemas"]["Pagination"];
+                balance: components["schemas"]["EnhancedEntry"][];
+            };
+        };
+        RecordIdBody: {
+            record_id: components["schemas"]["ObjectIdLike"];
+        };
+        UsedProductCount: {
+            status: boolean;
+            number: number;
+        };
+        /**
+         * @description Okra's record object (docs.okra.ng/docs/product-records), the fields a Balance record has.
+         *     **Emulator choice:** `source` is `api` for refresh and check records, `widget` for the fixtures';
+         *     `customer`, `env`, `owner` and the dates are added as Okra's other answers show them on a record.
+         */
+        RecordObject: {
+            _id: string;
+            usedProduct: {
+                "periodic-transactions": components["schemas"]["UsedProductCount"];
+                guarantors: components["schemas"]["UsedProductCount"];
+                directors: components["schemas"]["UsedProductCount"];
+                auth: boolean;
+                balance: boolean;
+                accounts: boolean;
+                transactions: boolean;
+                income: boolean;
+                identity: boolean;
+                "direct-debit": boolean;
+            };
+            status: {
+                transactions: {
+                    last_success_at: null;
+                    last_fail_at: null;
+                };
+                process: {
+                    completed: boolean;
+                    running: boolean;
+                };
+            };
+            products: string[];
+            billable_products: string[];
+            /** @enum {string} */
+            source: "api" | "widget";
+            limit: number;
+            currency: string;
+            bank: components["schemas"]["Bank"];
+            customer: components["schemas"]["Customer"];
+            env: string;
+            owner: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            last_updated: string;
+        };
+        RecordObjectEnvelope: {
+            /** @enum {string} */
+            status: "success";
+            /** @enum {string} */
+            message: "Records successfully sent!";
+            data: {
+                pagination: null;
+                records: components["schemas"]["RecordObject"];
+            };
+        };
     };
     responses: {
         /** @description Okra's error envelope. */
@@ -1603,6 +1833,15 @@ export interface components {
                     message: string;
                     data: components["schemas"]["TenantView"];
                 };
+            };
+        };
+        /** @description A page of transactions, each with the balance after it. */
+        EnhancedBalancePage: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["EnhancedBalanceEnvelope"];
             };
         };
         /** @description A page of balances. */
@@ -1908,6 +2147,124 @@ export interface operations {
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
             503: components["responses"]["Error"];
+        };
+    };
+    getBalanceByOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ByOptionsBody"];
+            };
+        };
+        responses: {
+            200: components["responses"]["BalancePage"];
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+        };
+    };
+    periodicBalance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PeriodicBody"];
+            };
+        };
+        responses: {
+            200: components["responses"]["RecordStarted"];
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    getEnhancedBalance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnhancedBalanceBody"];
+            };
+        };
+        responses: {
+            200: components["responses"]["EnhancedBalancePage"];
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+        };
+    };
+    getEnhancedBalanceAlias: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnhancedBalanceBody"];
+            };
+        };
+        responses: {
+            200: components["responses"]["EnhancedBalancePage"];
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+        };
+    };
+    getEnhancedBalanceProducts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnhancedBalanceBody"];
+            };
+        };
+        responses: {
+            200: components["responses"]["EnhancedBalancePage"];
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+        };
+    };
+    getRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordIdBody"];
+            };
+        };
+        responses: {
+            /** @description The record. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordObjectEnvelope"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
         };
     };
     adminGetClock: {

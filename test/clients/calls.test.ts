@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '../support/server.js'
 import { CALLS, UNSENT, tokenOf, type Call } from './calls.js'
 import { fx } from './fixture-values.js'
-import type { Answer } from './reads.js'
+import { bankPostings, type Answer } from './reads.js'
 
 let server: TestServer
 beforeAll(async () => { server = await startTestServer() })
@@ -37,6 +37,7 @@ const byOutcome = (outcome: Call['outcome']) => CALLS.filter((c) => c.outcome ==
 describe('calls that work: the fields each client reads', () => {
   it.each(byOutcome('works').map((c) => [title(c), c] as const))('%s', async (_, call) => {
     const path = call.path.includes('{record}') ? call.path.replace('{record}', await completedRefresh(call)) : call.path
+    if (call.postings !== undefined) await bankPostings(server.admin.as(tokenOf(call.client)), call.postings)
     call.reads!(await send(call, path))
   })
 })

@@ -14,13 +14,26 @@ const day = (iso: string) => iso.slice(0, 10)
 const ids = (list: BalanceFixture[]) => list.map((b) => b._id)
 
 const all = ordered(fixture.balances)
-const customer = fixture.customers[0]!._id
+const customerEntry = fixture.customers[0]!
+const customer = customerEntry._id
 const ofCustomer = all.filter((b) => customerOf.get(b.account) === customer)
 const balance = fixture.balances[7]!
 // The customer's day and the next day anyone's balance was made: every balance of the customer and some of others.
 const from = day(ofCustomer[0]!.created_at)
 const to = day(all.find((b) => day(b.created_at) > from)!.created_at)
 const inDays = (b: BalanceFixture) => day(b.created_at) >= from && day(b.created_at) <= to
+const accountEntry = fixture.accounts.find((a) => a._id === balance.account)!
+
+/**
+ * The balances of every customer linked with all of `wanted` as widget options (same key, same text),
+ * in the emulator's order: what a byOptions answers.
+ */
+export function idsWithOptions (wanted: Record<string, string>): string[] {
+  const linked = new Set(fixture.customers
+    .filter((c) => Object.entries(wanted).every(([key, value]) => c.options !== undefined && Object.hasOwn(c.options, key) && String(c.options[key]) === value))
+    .map((c) => c._id))
+  return ids(all.filter((b) => linked.has(customerOf.get(b.account)!)))
+}
 
 export const fx = {
   customer,
@@ -35,6 +48,14 @@ export const fx = {
   firstDay: day(all[0]!.created_at),
   lastDay: day(all.at(-1)!.created_at),
   bank: fixture.banks[0]!._id,
+  /** The customer's first and last name as it was linked through the widget: what byOptions clients send. */
+  names: customerEntry.options as { first_name: string, last_name: string },
+  /** The account's owner, currency and bank, as the Enhanced Balance and record answers name them. */
+  accountCustomer: { _id: accountEntry.customer, name: fixture.customers.find((c) => c._id === accountEntry.customer)!.name },
+  currency: accountEntry.currency,
+  accountBank: fixture.banks.find((b) => b._id === accountEntry.bank)!,
+  env: fixture.env,
+  owner: fixture.owner,
   customerIds: ids(ofCustomer),
   accountIds: ids(all.filter((b) => b.account === balance.account)),
   dayIds: ids(all.filter(inDays)),

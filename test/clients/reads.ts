@@ -1,4 +1,6 @@
 import { expect } from 'vitest'
+import type { AdminClient } from '../../src/client.js'
+import { TEST_CLOCK_START } from '../support/server.js'
 import { fx } from './fixture-values.js'
 
 /** What came back over the socket. */
@@ -11,12 +13,11 @@ export interface Answer {
 
 const DEFAULT_MESSAGE = 'Balance retrieved succesfully'
 
-/** One page of `ids` (ordered as the emulator orders them), as the mongoose-paginate block and the list a client reads. */
-export function expectPage (answer: Answer, ids: string[], { page = 1, limit = 10, key = 'balance', message = DEFAULT_MESSAGE } = {}) {
-  const totalPages = Math.max(1, Math.ceil(ids.length / limit))
-  expect([answer.status, answer.json.status, answer.json.message]).toStrictEqual([200, 'success', message])
-  expect(answer.json.data.pagination).toStrictEqual({
-    totalDocs: ids.length,
+/** mongoose-paginate-v2's block for page `page` of `total` items. */
+function pagination (total: number, page: number, limit: number) {
+  const totalPages = Math.max(1, Math.ceil(total / limit))
+  return {
+    totalDocs: total,
     limit,
     hasPrevPage: page > 1,
     hasNextPage: page < totalPages,
@@ -25,7 +26,13 @@ export function expectPage (answer: Answer, ids: string[], { page = 1, limit = 1
     pagingCounter: (page - 1) * limit + 1,
     prevPage: page > 1 ? page - 1 : null,
     nextPage: page < totalPages ? page + 1 : null,
-  })
+  }
+}
+
+/** One page of `ids` (ordered as the emulator orders them), as the mongoose-paginate block and the list a client reads. */
+export function expectPage (answer: Answer, ids: string[], { page = 1, limit = 10, key = 'balance', message = DEFAULT_MESSAGE } = {}) {
+  expect([answer.status, answer.json.status, answer.json.message]).toStrictEqual([200, 'success', message])
+  expect(answer.json.data.pagination).toStrictEqual(pagination(ids.length, page, limit))
   expect(answer.json.data[key].map((b: { _id: string }) => b._id)).toStrictEqual(ids.slice((page - 1) * limit, page * limit))
 }
 
@@ -44,6 +51,51 @@ export function expectStarted (answer: Answer, prefix: string, method: 'BALANCE'
   expect(answer.json.data.method).toBe(method)
   expect(callbackUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//)
   expect(new URL(callbackUrl).pathname + new URL(callbackUrl).search).toBe(`${prefix}/callback?record=${record}&method=${method}`)
+}
+
+const HOUR = 3_600_000
+const kobo = (naira: number) => Math.round(naira * 100)
+
+/** Postings (naira, debits negative) the bank makes to `fx.account`, an hour apart from the tenant's clock start. */
+export async function bankPostings (admin: AdminClient, postings: number[]) {
+  for (const posting of postings) {
+    await admin.addPosting(fx.account, posting)
+    await admin.advance('1h')
+  }
+}
+
+/** Enhanced Balance's entries for `bankPostings(postings)`: each posting with the bank's balance after it, from the fixture balance, to the kobo. */
+export function enhancedEntries (postings: number[]) {
+  let ledger = kobo(fx.balance.ledger_balance)
+  let available = fx.balance.available_balance === undefined ? undefined : kobo(fx.balance.available_balance)
+  return postings.map((posting, i) => {
+    ledger += kobo(posting)
+    if (available !== undefined) available += kobo(posting)
+    return {
+      account: fx.account,
+      trans_date: new Date(Date.parse(TEST_CLOCK_START) + i * HOUR).toISOString(),
+      credit: posting >= 0 ? posting : null,
+      debit: posting < 0 ? -posting : null,
+      ledger_balance: ledger / 100,
+      ...(available === undefined ? {} : { available_balance: available / 100 }),
+      currency: fx.currency,
+    }
+  })
+}
+
+/** Enhanced Balance's answer, every entry on one page. */
+export function expectEnhanced (answer: Answer, postings: number[], limit = 10) {
+  expect([answer.status, answer.json.status, answer.json.message]).toStrictEqual([200, 'success', DEFAULT_MESSAGE])
+  expect(answer.json.data).toStrictEqual({ pagination: pagination(postings.length, 1, limit), balance: enhancedEntries(postings) })
+}
+
+/** products/records/get of a fixture record: Okra's record object, completed, from the widget, dated by its id. */
+export function expectFixtureRecord (answer: Answer, recordId: string) {
+  expect([answer.status, answer.json.status, answer.json.message, answer.json.data.pagination]).toStrictEqual([200, 'success', 'Records successfully sent!', null])
+  const record = answer.json.data.records
+  const created = new Date(Number.parseInt(recordId.slice(0, 8), 16) * 1000).toISOString()
+  expect([record._id, record.source, record.status.process, record.customer, record.bank, record.currency, record.env, record.owner, record.created_at])
+    .toStrictEqual([recordId, 'widget', { completed: true, running: false }, fx.accountCustomer, fx.accountBank, fx.currency, fx.env, fx.owner, created])
 }
 
 /** The answer to a body the client meant as JSON but wrote in another form. */

@@ -75,7 +75,10 @@ describe('JsonDataset', () => {
       const entry = dataset.account(account._id)
       expect(entry?.fixture).toStrictEqual(account)
       expect(entry?.view).toStrictEqual({ _id: account._id, bank: file.banks.find(bank => bank._id === account.bank), nuban: account.nuban, name: account.name })
-      expect(entry?.customer).toStrictEqual(file.customers.find(customer => customer._id === account.customer))
+      const { _id, name, options } = file.customers.find(customer => customer._id === account.customer)!
+      // Balances show the customer's _id and name; its widget options are answered apart.
+      expect(entry?.customer).toStrictEqual({ _id, name })
+      expect(dataset.customerOptions(_id)).toStrictEqual(options ?? null)
       expect(entry?.behaviour).toStrictEqual(account.emulator ?? {})
     }
   })

@@ -7,7 +7,7 @@ import type { Dataset } from '../../src/core/dataset.js'
 import { generateFixture, knobsOf, specOptions, type GenerateOptions } from '../../src/dataset/generate.js'
 import { JsonDataset } from '../../src/dataset/json.js'
 import { FixtureError, loadDataset } from '../../src/dataset/load.js'
-import { SpecDataset } from '../../src/dataset/spec.js'
+import { MAX_OPTIONS_SCAN, SpecDataset } from '../../src/dataset/spec.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'okra-emu-spec-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -23,6 +23,27 @@ describe('SpecDataset', () => {
   it('carries the knobs, under the same names, in the generated file', () => {
     expect(file.generator).toStrictEqual({ name: 'okra-emulator', ...KNOBS })
     expect(specOptions(file.generator)).toStrictEqual(options)
+  })
+
+  it('answers widget options and fixture records as the generated file holds them', () => {
+    expect([...spec.customersWithOptions()]).toStrictEqual([...json.customersWithOptions()])
+    for (const customer of file.customers) {
+      // The generator's options are the name it drew, first and last word.
+      const words = customer.name.split(' ')
+      expect(customer.options).toStrictEqual({ first_name: words[0], last_name: words[words.length - 1] })
+      expect(spec.customerOptions(customer._id)).toStrictEqual(customer.options)
+    }
+    for (const balance of file.balances) {
+      for (const record of balance.record) {
+        expect(spec.recordBalance(record)).toStrictEqual(balance)
+        expect(json.recordBalance(record)).toStrictEqual(balance)
+      }
+    }
+    for (const id of [file.balances[0]!._id, 'ffffffffffffffffffffffff', 'not-an-id']) {
+      expect(spec.recordBalance(id)).toBeUndefined()
+      expect(json.recordBalance(id)).toBeUndefined()
+      expect(spec.customerOptions(id)).toBeNull()
+    }
   })
 
   it('serves every balance, account and customer of the generated file, field by field', () => {
@@ -92,5 +113,14 @@ describe('SpecDataset', () => {
     const byCustomers: GenerateOptions = { ...options, customers: 12 }
     delete byCustomers.balances
     expect(specOptions(knobsOf(byCustomers))).toStrictEqual(byCustomers)
+  })
+})
+
+describe('SpecDataset widget options', () => {
+  it('refuses balance/byOptions over a spec of more customers than it draws names for, before drawing any', () => {
+    const big = new SpecDataset(specOptions({ customers: MAX_OPTIONS_SCAN + 1, accounts: '1-1' }))
+    expect(() => big.customersWithOptions()).toThrow(`at most ${MAX_OPTIONS_SCAN} customers of a generator spec; this one has ${MAX_OPTIONS_SCAN + 1}`)
+    const reader = new BalanceReader(big, new Map(), { processOf: () => ({ running: false, completed: true }) })
+    expect(() => reader.byOptions({ first_name: 'Efe' }, { page: 1, limit: 10 }, false)).toThrow(expect.objectContaining({ code: 'OKRA_EMU_LIMIT_REACHED', data: { limit: 'optionsScan', max: MAX_OPTIONS_SCAN } }))
   })
 })
