@@ -2165,6 +2165,9 @@ export interface operations {
             200: components["responses"]["BalancePage"];
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            409: components["responses"]["LimitReached"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     periodicBalance: {
@@ -2184,6 +2187,9 @@ export interface operations {
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            409: components["responses"]["LimitReached"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getEnhancedBalance: {
@@ -2202,6 +2208,8 @@ export interface operations {
             200: components["responses"]["EnhancedBalancePage"];
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getEnhancedBalanceAlias: {
@@ -2220,6 +2228,8 @@ export interface operations {
             200: components["responses"]["EnhancedBalancePage"];
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getEnhancedBalanceProducts: {
@@ -2238,6 +2248,8 @@ export interface operations {
             200: components["responses"]["EnhancedBalancePage"];
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getRecord: {
@@ -2265,6 +2277,8 @@ export interface operations {
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminGetClock: {
