@@ -26,6 +26,7 @@ import { adminRoutes, healthRoute } from './routes/admin.js'
 import { balanceRoutes } from './routes/balance.js'
 import { accountsRoute, dashboardRoutes, tenantsRoute } from './routes/dashboard.js'
 import { recordRoutes } from './routes/records.js'
+import { sandboxRoutes } from './routes/sandbox.js'
 import { Scheduler } from './webhooks/scheduler.js'
 import { WebhookDispatcher } from './webhooks/dispatcher.js'
 
@@ -217,6 +218,7 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
       installTraffic(okra, prefix)
       balanceRoutes(okra, doc)
       recordRoutes(okra, doc, prefix, (tenant) => scheduler.wake(tenant))
+      sandboxRoutes(okra, doc)
     }, { prefix })
   }
   return app
