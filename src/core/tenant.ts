@@ -174,6 +174,7 @@ export class Tenant {
     }
     return this.view
   }
+
   /** The scenario this tenant loaded, or null when it reads the shared fixtures. */
   get scenario (): Pick<TenantData, 'scenario' | 'label'> { return this.data }
 

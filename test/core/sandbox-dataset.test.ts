@@ -12,14 +12,27 @@ const base = new JsonDataset(tinyFixture([
 ]))
 
 const BANK: BankFixture = {
-  _id: 'sandbox-bank', name: 'Sandbox Bank', colors: { accent: '#000000', primary: '#000000', button: '#000000', icon: '#000000' },
-  icon: 'i', logo: 'l', v2_icon: 'vi', v2_logo: 'vl',
+  _id: 'sandbox-bank',
+  name: 'Sandbox Bank',
+  colors: { accent: '#000000', primary: '#000000', button: '#000000', icon: '#000000' },
+  icon: 'i',
+  logo: 'l',
+  v2_icon: 'vi',
+  v2_logo: 'vl',
 }
 
 function input (overrides: Partial<SandboxCustomerInput> = {}): SandboxCustomerInput {
   return {
-    noOfAccount: 1, name: 'Ada Obi', bank: { fixture: BANK, nuban: (serial) => `${serial}7` }, username: 'u', password: 'p',
-    type: 'ind', volume: 'medium', identity: 100, internetSpeed: 3, ...overrides,
+    noOfAccount: 1,
+    name: 'Ada Obi',
+    bank: { fixture: BANK, nuban: (serial) => `${serial}7` },
+    username: 'u',
+    password: 'p',
+    type: 'ind',
+    volume: 'medium',
+    identity: 100,
+    internetSpeed: 3,
+    ...overrides,
   }
 }
 
