@@ -243,6 +243,8 @@ describe('tenant state', () => {
     const tok = fresh()
     const [customer] = (await create(tok, { bank: bankA._id })).body.data
     const account = customer.accounts[0]._id
+    const accounts = await server.get('/__admin/accounts?page=12&limit=10', { token: tok })
+    expect(accounts.body.data.accounts.at(-1)).toMatchObject({ account, customer: { _id: customer._id, name: 'Sandbox Customer 1' }, bank: bankA.name })
     await server.admin.as(tok).snapshot('with')
     const reset = await server.post('/__admin/reset', {}, { token: tok })
     expect(reset.body.data.fixtures).toStrictEqual({ customers: 40, accounts: 113, balances: 113 })
