@@ -57,7 +57,7 @@ export const TENANT_LIMITS = {
   faultRules: 1_000,
   runningRecords: 1_000,
   pendingWebhooks: 1_000,
-  /** Customers made by sandbox/customers/create or generate, up to 5 accounts each: about 2 KB each. */
+  /** Customers made by sandbox/customers/create or generate: up to 5 accounts, at most 5.5 KB of JSON each. */
   sandboxCustomers: 100,
 } as const
 

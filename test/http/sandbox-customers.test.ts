@@ -1,3 +1,4 @@
+import { Sandbox } from 'okra-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TENANT_LIMITS } from '../../src/core/tenant.js'
 import { BANK_CATALOGUE } from '../../src/dataset/banks.js'
@@ -143,6 +144,23 @@ describe('sandbox/customers/create', () => {
     expect((await create(tok, [{ bank: bankA._id, name: 'Py Okra', username: '' }], '/v2/sandbox')).body.data[0]).toMatchObject({ name: 'Py Okra', username: 'sandbox_user_3' })
     expect((await create(tok, [{ bank: bankA._id }], '/sandbox/v2')).status).toBe(200)
     expect((await list(tok)).pagination.totalDocs).toBe(4)
+  })
+})
+
+describe('okra-node 0.2.0', () => {
+  it('creates, generates, lists and gets sandbox customers through its Sandbox class unchanged', async () => {
+    const tok = fresh()
+    const sandbox = new Sandbox(tok, 'sandbox')
+    sandbox.apiBaseUrl = `${server.url}/v2/sandbox/`
+    // createCustomer requires all nine keys and sends one customer as an object.
+    const created = await sandbox.createCustomer({ noOfAccount: 1, name: 'Austin Matthews', bank: bankA._id, username: 'test_username', password: 'test_password', type: 'ind', volume: 'high', identity: 60, internetSpeed: 4 }) as Array<{ _id: string, name: string }>
+    expect(created.map((c) => c.name)).toStrictEqual(['Austin Matthews'])
+    const generated = await sandbox.generateCustomers({ number: 2, create: true }) as Array<{ name: string }>
+    expect(generated.map((c) => c.name)).toStrictEqual(['Sandbox Customer 2', 'Sandbox Customer 3'])
+    // With no options it lists with its own defaults, page 1 and limit 1.
+    const page = await sandbox.getCustomers() as { pagination: { totalDocs: number, limit: number }, customers: Array<{ _id: string }> }
+    expect([page.pagination.totalDocs, page.pagination.limit, page.customers.map((c) => c._id)]).toStrictEqual([3, 1, [created[0]!._id]])
+    expect(await sandbox.getCustomers({ customer: created[0]!._id })).toStrictEqual(created[0])
   })
 })
 

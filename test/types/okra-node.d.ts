@@ -7,4 +7,11 @@ declare module 'okra-node' {
     check (options: Record<string, unknown>): Promise<unknown>
     refresh (options: Record<string, unknown>): Promise<unknown>
   }
+  export class Sandbox {
+    constructor (apiSecret: string, env: 'production' | 'sandbox')
+    apiBaseUrl: string
+    getCustomers (options?: Record<string, unknown>): Promise<unknown>
+    createCustomer (options: Record<string, unknown>): Promise<unknown>
+    generateCustomers (options: Record<string, unknown>): Promise<unknown>
+  }
 }
