@@ -147,6 +147,23 @@ describe('sandbox/customers/create', () => {
   })
 })
 
+describe('as every Okra route', () => {
+  it('needs a token, answers fault rules before making anything, and is journalled', async () => {
+    const tok = fresh()
+    expect((await create(null as unknown as string, { bank: bankA._id })).status).toBe(401)
+    await server.admin.as(tok).addFault({ match: { route: 'sandbox/customers/create' }, action: { kind: 'error', status: 503 }, times: 1 })
+    expect((await create(tok, { bank: bankA._id })).status).toBe(503)
+    expect((await list(tok)).pagination.totalDocs).toBe(0)
+    expect((await create(tok, { bank: bankA._id }, '/v1')).status).toBe(200)
+    const journal = await server.admin.as(tok).requests()
+    expect(journal.requests.map((r) => [r.method, r.path, r.route, r.status, r.fault === null])).toStrictEqual([
+      ['POST', '/v2/sandbox/customers/create', 'sandbox/customers/create', 503, false],
+      ['POST', '/v2/sandbox/customers/list', 'sandbox/customers/list', 200, true],
+      ['POST', '/v1/sandbox/customers/create', 'sandbox/customers/create', 200, true],
+    ])
+  })
+})
+
 describe('okra-node 0.2.0', () => {
   it('creates, generates, lists and gets sandbox customers through its Sandbox class unchanged', async () => {
     const tok = fresh()
