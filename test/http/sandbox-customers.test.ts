@@ -175,7 +175,7 @@ describe('okra-node 0.2.0', () => {
     const generated = await sandbox.generateCustomers({ number: 2, create: true }) as Array<{ name: string }>
     expect(generated.map((c) => c.name)).toStrictEqual(['Sandbox Customer 2', 'Sandbox Customer 3'])
     // With no options it lists with its own defaults, page 1 and limit 1.
-    const page = await sandbox.getCustomers() as { pagination: { totalDocs: number, limit: number }, customers: Array<{ _id: string }> }
+    const page = await sandbox.getCustomers({}) as { pagination: { totalDocs: number, limit: number }, customers: Array<{ _id: string }> }
     expect([page.pagination.totalDocs, page.pagination.limit, page.customers.map((c) => c._id)]).toStrictEqual([3, 1, [created[0]!._id]])
     expect(await sandbox.getCustomers({ customer: created[0]!._id })).toStrictEqual(created[0])
   })
