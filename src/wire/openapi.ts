@@ -1500,6 +1500,55 @@ export interface components {
             };
             webhooks: components["schemas"]["ManifestDelivery"][];
             faults: components["schemas"]["ManifestFaultRule"][];
+            /** @description Customers made through Okra's sandbox routes (SandboxCustomer in src/core/sandbox.ts), at most TENANT_LIMITS.sandboxCustomers; absent from manifests written before them. */
+            sandbox?: components["schemas"]["ManifestSandboxCustomer"][];
+        };
+        ManifestSandboxCustomer: {
+            customer: components["schemas"]["Customer"];
+            settings: {
+                noOfAccount: number;
+                username: string;
+                password: string;
+                /** @enum {string} */
+                type: "ind" | "corp";
+                /** @enum {string} */
+                volume: "low" | "medium" | "high";
+                identity: number;
+                internetSpeed: number;
+                bank: string;
+            };
+            /** Format: date-time */
+            created_at: string;
+            bank: components["schemas"]["Bank"];
+            accounts: {
+                _id: string;
+                customer: string;
+                bank: string;
+                name: string;
+                nuban: string;
+                /** @enum {string} */
+                currency: "NGN";
+                emulator: {
+                    policy: components["schemas"]["Policy"];
+                };
+            }[];
+            balances: {
+                _id: string;
+                account: string;
+                available_balance: components["schemas"]["ManifestAmount"];
+                ledger_balance: components["schemas"]["ManifestAmount"];
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                last_updated: string;
+                record: unknown[];
+                connected: string[];
+                periodic: {
+                    available_balance: components["schemas"]["PeriodicEntry"][];
+                    ledger_balance: components["schemas"]["PeriodicEntry"][];
+                };
+            }[];
+            refreshes: number[];
         };
         ManifestAmount: number;
         ManifestPolicy: {
