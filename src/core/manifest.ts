@@ -5,7 +5,7 @@ import type { Dataset } from './dataset.js'
 import { invalidField } from './errors.js'
 import { OBJECT_ID } from './ids.js'
 import { dueAtFor } from './records.js'
-import { SandboxDataset, type SandboxCustomer } from './sandbox.js'
+import { SandboxDataset, SPEED_DELAY, type SandboxCustomer } from './sandbox.js'
 import { TENANT_LIMITS, type TenantState } from './tenant.js'
 
 /**
@@ -109,6 +109,8 @@ function checkSandbox (sandbox: readonly SandboxCustomer[], fixtures: Dataset, k
       fresh(account._id, `${path}.accounts[${i}]._id`, fixtures.account(account._id) !== undefined)
       if (account.customer !== customer._id) throw at(`${path}.accounts[${i}].customer`, 'must be the customer\'s _id')
       if (account.bank !== bank._id) throw at(`${path}.accounts[${i}].bank`, 'must be the customer\'s bank')
+      const policy = account.emulator?.policy
+      if (policy?.kind !== 'delay' || policy.after !== SPEED_DELAY[settings.internetSpeed]) throw at(`${path}.accounts[${i}].emulator.policy`, `must be the delay of internetSpeed ${settings.internetSpeed}`)
     })
     balances.forEach((balance, i) => {
       fresh(balance._id, `${path}.balances[${i}]._id`, fixtures.balance(balance._id) !== undefined)

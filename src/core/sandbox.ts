@@ -41,7 +41,7 @@ export interface SandboxCustomer {
  * How long a record of a sandbox customer's account takes, by its internet speed: 2 is Okra's
  * documented couple of minutes, 4 the emulator's default 3 s.
  */
-const SPEED_DELAY: Readonly<Record<InternetSpeed, string>> = { 2: '2m', 3: '30s', 4: '3s' }
+export const SPEED_DELAY: Readonly<Record<InternetSpeed, string>> = { 2: '2m', 3: '30s', 4: '3s' }
 
 /**
  * By volume: the opening ledger balance range of each account (naira) and the posting its bank

@@ -244,6 +244,7 @@ describe('POST /__admin/manifest', () => {
       [withSandbox((s) => { s[0].settings.bank = 'no-such-bank' }), 'Invalid field "state.sandbox[0].settings.bank": "no-such-bank" is not a bank Okra lists'],
       [withSandbox((s) => { s[0].bank._id = BANK_CATALOGUE[1]!.bank._id }), 'Invalid field "state.sandbox[0].bank._id": must be settings.bank'],
       [withSandbox((s) => { s[0].settings.noOfAccount = 2 }), 'Invalid field "state.sandbox[0].accounts": must hold settings.noOfAccount entries'],
+      [withSandbox((s) => { s[0].accounts[0].emulator.policy = { kind: 'manual' } }), 'Invalid field "state.sandbox[0].accounts[0].emulator.policy": must be the delay of internetSpeed 4'],
       [withSandbox((s) => { s[0].balances[0].account = first._id }), 'Invalid field "state.sandbox[0].balances[0].account": must be accounts[0]._id'],
       // Without its customer, the running record names an account nobody has.
       [withSandbox((s) => { s.length = 0 }), 'Invalid field "state.records[0].balance": is not the balance of a fixture or sandbox account'],
