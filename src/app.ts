@@ -29,6 +29,7 @@ import { manifestRoutes, type ManifestOptions } from './routes/manifest.js'
 import { balanceRoutes } from './routes/balance.js'
 import { accountsRoute, dashboardRoutes, tenantsRoute } from './routes/dashboard.js'
 import { recordRoutes, type PendingCallbackStatus } from './routes/records.js'
+import { sandboxRoutes } from './routes/sandbox.js'
 import { Scheduler } from './webhooks/scheduler.js'
 import { WebhookDispatcher } from './webhooks/dispatcher.js'
 
@@ -234,6 +235,7 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
       installTraffic(okra, prefix)
       balanceRoutes(okra, doc)
       recordRoutes(okra, doc, prefix, (tenant) => scheduler.wake(tenant), options.pendingCallback)
+      sandboxRoutes(okra, doc)
     }, { prefix })
   }
   return app

@@ -68,6 +68,8 @@ export function insertEvent<T extends BankEvent> (events: T[], event: T): void {
   events.splice(i, 0, event)
 }
 
+const NO_EVENTS: readonly BankEvent[] = Object.freeze([])
+
 /** The fixture's scripted bank events per account, resolved against the clock start once for all tenants. */
 export class BankScripts {
   private readonly cache = new Map<string, readonly BankEvent[]>()
@@ -77,8 +79,11 @@ export class BankScripts {
   eventsOf (accountId: string): readonly BankEvent[] {
     let events = this.cache.get(accountId)
     if (events === undefined) {
+      const account = this.dataset.account(accountId)
+      // Not cached: a tenant's sandbox accounts are unknown here, and these scripts are shared by every tenant.
+      if (account === undefined) return NO_EVENTS
       const resolved: BankEvent[] = []
-      for (const { after, ...change } of this.dataset.account(accountId)?.behaviour.bank ?? []) {
+      for (const { after, ...change } of account.behaviour.bank ?? []) {
         // The script's relative `after` becomes the event's instant; it is not kept beside it.
         insertEvent(resolved, { at: this.startMs + parseDuration(after, 'after'), ...change })
       }

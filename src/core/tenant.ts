@@ -11,6 +11,7 @@ import { TenantIds } from './ids.js'
 import { RequestJournal } from './journal.js'
 import { ChangeSignal } from './signal.js'
 import { BalanceOverlays } from './overlays.js'
+import { buildSandboxCustomer, SandboxCustomers, type SandboxCustomer, type SandboxCustomerInput } from './sandbox.js'
 import {
   earliest, nextState, processOf, RecordBook,
   type EmulatedRecord, type RecordMethod, type RecordOutcome, type RecordPolicy, type RecordResult,
@@ -58,10 +59,12 @@ export const TENANT_LIMITS = {
   faultRules: 1_000,
   runningRecords: 1_000,
   pendingWebhooks: 1_000,
+  /** Customers made by sandbox/customers/create or generate: up to 5 accounts, at most 5.5 KB of JSON each. */
+  sandboxCustomers: 100,
 } as const
 
 /** A client asked for more than TENANT_LIMITS allows; nothing is changed. */
-function limitReached (limit: 'snapshots' | 'faultRules' | 'runningRecords' | 'pendingWebhooks', what: string): DomainError {
+function limitReached (limit: 'snapshots' | 'faultRules' | 'runningRecords' | 'pendingWebhooks' | 'sandboxCustomers', what: string): DomainError {
   const max = TENANT_LIMITS[limit]
   return new DomainError('OKRA_EMU_LIMIT_REACHED', `A tenant holds at most ${max} ${what} (TENANT_LIMITS.${limit})`, { limit, max })
 }
@@ -96,6 +99,8 @@ export interface TenantState {
   bankEvents: Array<[string, BankEvent[]]>
   webhooks: WebhookDelivery[]
   faults: FaultRule[]
+  /** Customers made through Okra's sandbox routes; absent from files written before they existed. */
+  sandbox: SandboxCustomer[]
 }
 
 /** A named copy of a tenant: its state and the fixtures it read (shared by reference: they never change). */
@@ -139,6 +144,7 @@ export class Tenant {
   readonly journal = new RequestJournal(undefined, undefined, () => { this.signal.notify() })
   /** The calls that changed this tenant, for its run manifest; like the journal, not state. */
   readonly calls = new CallLog()
+  readonly sandbox = new SandboxCustomers(this.changed)
   readonly snapshots = new Map<string, TenantSnapshot>()
   readonly clock: VirtualClock
   readonly bank: BankLedger
@@ -146,6 +152,8 @@ export class Tenant {
   private settings: Pick<TenantState, 'policy' | 'webhook'>
   private data: TenantData
   private view: BalanceReader
+  /** The Dataset `view` reads; a new sandbox customer makes a new one. */
+  private viewOver: Dataset
 
   /** `number` tells this tenant apart from the process's others in its ids. */
   constructor (readonly token: string, number: number, private readonly context: TenantContext) {
@@ -155,6 +163,7 @@ export class Tenant {
     this.bank = new BankLedger(this.changed, shared.scripts, TENANT_LIMITS.bankEventsPerAccount)
     this.ids = new TenantIds(this.changed, context.processBytes, number)
     this.settings = { policy: defaults.policy, webhook: { ...defaults.webhook } }
+    this.viewOver = shared.dataset
     this.view = this.readerOver(shared.dataset)
   }
 
@@ -162,8 +171,17 @@ export class Tenant {
   get revision (): number { return this.changes }
   get policy (): RecordPolicy { return this.settings.policy }
   get webhook (): Readonly<WebhookSettings> { return this.settings.webhook }
-  get dataset (): Dataset { return this.data.dataset }
-  get reader (): BalanceReader { return this.view }
+  /** The fixtures with this tenant's sandbox customers added. */
+  get dataset (): Dataset { return this.sandbox.over(this.data.dataset) }
+  get reader (): BalanceReader {
+    const dataset = this.dataset
+    if (this.viewOver !== dataset) {
+      this.viewOver = dataset
+      this.view = this.readerOver(dataset)
+    }
+    return this.view
+  }
+
   /** The scenario this tenant loaded, or null when it reads the shared fixtures. */
   get scenario (): Pick<TenantData, 'scenario' | 'label'> { return this.data }
 
@@ -192,6 +210,7 @@ export class Tenant {
       bankEvents: this.bank.state,
       webhooks: this.webhooks.state,
       faults: this.faults.state,
+      sandbox: this.sandbox.state,
     })
   }
 
@@ -199,7 +218,6 @@ export class Tenant {
   importState (state: TenantState, data: TenantData = this.data): void {
     const copy = structuredClone(state)
     this.data = data
-    this.view = this.readerOver(data.dataset)
     this.clock.restore(VirtualClock.startingAt(this.context.realNow, copy.clock.mode, copy.clock.now).snapshot())
     this.settings = { policy: copy.policy, webhook: copy.webhook }
     this.ids.position = copy.ids
@@ -208,12 +226,13 @@ export class Tenant {
     this.bank.load(copy.bankEvents, data.scripts)
     this.webhooks.load(copy.webhooks)
     this.faults.state = copy.faults
+    this.sandbox.load(copy.sandbox ?? [])
   }
 
   /** Starts over as a tenant nobody has used, on the shared fixtures or a scenario of its own: journal included; named snapshots stay. */
   reset (data: TenantData = this.context.shared): void {
     const { clock, policy, webhook } = this.context.defaults
-    const fresh: TenantState = { clock: { mode: clock.mode, now: clock.startMs }, policy, webhook, ids: 0, seq: 0, overlays: [], records: [], bankEvents: [], webhooks: [], faults: [] }
+    const fresh: TenantState = { clock: { mode: clock.mode, now: clock.startMs }, policy, webhook, ids: 0, seq: 0, overlays: [], records: [], bankEvents: [], webhooks: [], faults: [], sandbox: [] }
     this.importState(fresh, data)
     this.journal.clear()
     this.calls.clear()
@@ -245,6 +264,18 @@ export class Tenant {
   addFault (input: FaultRuleInput): FaultRule {
     if (this.faults.list().length >= TENANT_LIMITS.faultRules) throw limitReached('faultRules', 'fault rules')
     return this.faults.add(() => this.newId(), input)
+  }
+
+  /**
+   * Makes sandbox customers (Okra's sandbox/customers/create), each a customer of this tenant from
+   * now on: every look-up, refresh and check answers for their accounts. All or none.
+   */
+  addSandboxCustomers (inputs: readonly SandboxCustomerInput[]): SandboxCustomer[] {
+    if (this.sandbox.size + inputs.length > TENANT_LIMITS.sandboxCustomers) throw limitReached('sandboxCustomers', 'sandbox customers')
+    const now = this.clock.now()
+    const made = inputs.map((input) => buildSandboxCustomer(input, () => this.newId(), now, this.dataset.owner))
+    this.sandbox.add(made)
+    return made
   }
 
   newId (): string {
@@ -370,6 +401,12 @@ export class Tenant {
   /** What a record found at the bank at `atMs`; a refresh also stores it as Okra's balance. */
   private fetch (record: EmulatedRecord, atMs: number): RecordResult {
     const balance = this.dataset.balance(record.balance) as BalanceFixture
+    // A sandbox customer's bank moves by its volume as each refresh settles (VOLUME in sandbox.ts).
+    const posting = record.method === 'BALANCE' ? this.sandbox.refreshPosting(record.account) : undefined
+    if (posting !== undefined) {
+      this.bank.change(record.account, balance, { posting }, atMs)
+      this.sandbox.countRefresh(record.account)
+    }
     const live = this.bank.balanceAt(record.account, balance, atMs)
     const changed = !sameAmounts(live, this.overlays.of(balance))
     const at = new Date(atMs).toISOString()

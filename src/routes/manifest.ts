@@ -5,6 +5,7 @@ import type { Dataset } from '../core/dataset.js'
 import { DomainError } from '../core/errors.js'
 import { checkManifestState, fromManifestState, toManifestState, type ManifestState } from '../core/manifest.js'
 import type { Tenant, TenantData } from '../core/tenant.js'
+import { BANK_CATALOGUE } from '../dataset/banks.js'
 import { resolveScenario } from '../dataset/scenarios.js'
 import type { OpenApiDocument } from '../openapi/load.js'
 import { routeSchema } from '../openapi/schemas.js'
@@ -13,6 +14,8 @@ import { clockOf, tenantView, type Background } from './admin.js'
 import { ok } from './envelope.js'
 
 export type ManifestOptions = NonNullable<Manifest['options']>
+
+const BANK_IDS = new Set(BANK_CATALOGUE.map((entry) => entry.bank._id))
 
 /** A manifest carries its scenario whole, which may be as large as a scenario sent alone. */
 const MANIFEST_BODY_LIMIT = 64 * 1024 * 1024
@@ -53,7 +56,7 @@ export function manifestRoutes (app: FastifyInstance, doc: OpenApiDocument, back
         throw new DomainError('OKRA_EMU_MANIFEST_MISMATCH', `The manifest was made over other fixtures (${manifest.fixtures.digest}) than this emulator's (${ours}) and carries no scenario: start the emulator with the same --fixtures`)
       }
     }
-    checkManifestState(state, data?.dataset ?? app.dataset)
+    checkManifestState(state, data?.dataset ?? app.dataset, (id) => BANK_IDS.has(id))
     request.tenant.loadManifest(fromManifestState(state), ...(data === undefined ? [] : [data]))
     await background.wake(request.tenant)
     return ok('Manifest loaded', tenantView(request.tenant))

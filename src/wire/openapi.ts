@@ -377,6 +377,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sandbox/customers/generate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make up to 10 sandbox customers with default settings, or preview them.
+         * @description Each is a customer of the tenant from then on (README, "Sandbox customers"): one account at
+         *     the next bank of Okra's list, `type` ind, `volume` medium, `identity` 100, `internetSpeed` 3,
+         *     and a name and test credentials numbered after the tenant's customers. `number` defaults to 1
+         *     and `create` to true (pyokra sends only `create`). **Emulator choice:** `create: false` makes
+         *     nothing and answers the customers as `sandbox/customers/create` takes them.
+         */
+        post: operations["generateSandboxCustomers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sandbox/customers/create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make sandbox customers with the settings given.
+         * @description Takes Okra's documented array of customers, or one customer as an object (okra-node and the
+         *     Ruby client send one). Only `bank` is required; the rest default as in `generate`. Every
+         *     entry is checked before any is made: one bad field is a 400 naming it (`0.bank`) and makes
+         *     nothing.
+         */
+        post: operations["createSandboxCustomers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sandbox/customers/list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The tenant's sandbox customers, oldest first, paginated.
+         * @description okra-node sends `page: 1, limit: 1` unless told otherwise; no body at all lists page 1 of 10.
+         */
+        post: operations["listSandboxCustomers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sandbox/customers/get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * One sandbox customer by id.
+         * @description A customer of the fixtures, or another token's, is a 404.
+         */
+        post: operations["getSandboxCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/__admin/clock": {
         parameters: {
             query?: never;
@@ -1538,6 +1625,55 @@ export interface components {
             };
             webhooks: components["schemas"]["ManifestDelivery"][];
             faults: components["schemas"]["ManifestFaultRule"][];
+            /** @description Customers made through Okra's sandbox routes (SandboxCustomer in src/core/sandbox.ts), at most TENANT_LIMITS.sandboxCustomers; absent from manifests written before them. */
+            sandbox?: components["schemas"]["ManifestSandboxCustomer"][];
+        };
+        ManifestSandboxCustomer: {
+            customer: components["schemas"]["Customer"];
+            settings: {
+                noOfAccount: number;
+                username: string;
+                password: string;
+                /** @enum {string} */
+                type: "ind" | "corp";
+                /** @enum {string} */
+                volume: "low" | "medium" | "high";
+                identity: number;
+                internetSpeed: number;
+                bank: string;
+            };
+            /** Format: date-time */
+            created_at: string;
+            bank: components["schemas"]["Bank"];
+            accounts: {
+                _id: string;
+                customer: string;
+                bank: string;
+                name: string;
+                nuban: string;
+                /** @enum {string} */
+                currency: "NGN";
+                emulator: {
+                    policy: components["schemas"]["Policy"];
+                };
+            }[];
+            balances: {
+                _id: string;
+                account: string;
+                available_balance: components["schemas"]["ManifestAmount"];
+                ledger_balance: components["schemas"]["ManifestAmount"];
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                last_updated: string;
+                record: unknown[];
+                connected: string[];
+                periodic: {
+                    available_balance: components["schemas"]["PeriodicEntry"][];
+                    ledger_balance: components["schemas"]["PeriodicEntry"][];
+                };
+            }[];
+            refreshes: number[];
         };
         ManifestAmount: number;
         ManifestPolicy: {
@@ -1711,6 +1847,123 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             last_updated: string;
+        };
+        /** @description Accounts the customer has, 1 to 5. Numeric strings are accepted. */
+        SandboxNoOfAccount: number | string;
+        SandboxText: string;
+        /** @description The id of a bank in Okra's list (the emulator's bank catalogue). */
+        SandboxBankId: string;
+        /** @enum {string} */
+        SandboxType: "ind" | "corp";
+        /** @enum {string} */
+        SandboxVolume: "low" | "medium" | "high";
+        /** @description How complete the identity is, 1 to 100. Numeric strings are accepted. */
+        SandboxIdentity: number | string;
+        /** @description 2 (slow) to 4 (fast). Numeric strings are accepted. */
+        InternetSpeed: number | string;
+        SandboxCustomerFields: {
+            noOfAccount?: components["schemas"]["SandboxNoOfAccount"];
+            name?: components["schemas"]["SandboxText"];
+            bank: components["schemas"]["SandboxBankId"];
+            username?: components["schemas"]["SandboxText"];
+            password?: components["schemas"]["SandboxText"];
+            type?: components["schemas"]["SandboxType"];
+            volume?: components["schemas"]["SandboxVolume"];
+            identity?: components["schemas"]["SandboxIdentity"];
+            internetSpeed?: components["schemas"]["InternetSpeed"];
+        };
+        /** @description An array of 1 to 100 customers (Okra's documented body), or one customer as an object. */
+        CreateSandboxBody: components["schemas"]["SandboxCustomerFields"][] | {
+            noOfAccount?: components["schemas"]["SandboxNoOfAccount"];
+            name?: components["schemas"]["SandboxText"];
+            bank: components["schemas"]["SandboxBankId"];
+            username?: components["schemas"]["SandboxText"];
+            password?: components["schemas"]["SandboxText"];
+            type?: components["schemas"]["SandboxType"];
+            volume?: components["schemas"]["SandboxVolume"];
+            identity?: components["schemas"]["SandboxIdentity"];
+            internetSpeed?: components["schemas"]["InternetSpeed"];
+        };
+        GenerateSandboxBody: {
+            /** @description How many, 1 to 10 (Okra's maximum); 1 when absent. Numeric strings are accepted. */
+            number?: number | string;
+            /**
+             * @description false previews the customers without making them; true when absent.
+             * @enum {boolean|string}
+             */
+            create?: true | false | "true" | "false";
+        };
+        ListSandboxBody: {
+            page?: components["schemas"]["PageNumber"];
+            limit?: components["schemas"]["PageLimit"];
+        };
+        GetSandboxBody: {
+            customer: components["schemas"]["ObjectIdLike"];
+        };
+        /** @description A customer as sandbox/customers/create takes it. */
+        SandboxDraft: {
+            noOfAccount: number;
+            name: string;
+            bank: string;
+            username: string;
+            password: string;
+            /** @enum {string} */
+            type: "ind" | "corp";
+            /** @enum {string} */
+            volume: "low" | "medium" | "high";
+            identity: number;
+            internetSpeed: number;
+        };
+        /**
+         * @description **Emulator choice** (Okra documents no answer): the customer's settings, and each account with
+         *     its balance's id and the amounts Okra holds for it now (what the balance look-ups answer).
+         */
+        SandboxCustomer: {
+            _id: string;
+            noOfAccount: number;
+            name: string;
+            bank: string;
+            username: string;
+            password: string;
+            /** @enum {string} */
+            type: "ind" | "corp";
+            /** @enum {string} */
+            volume: "low" | "medium" | "high";
+            identity: number;
+            internetSpeed: number;
+            /** Format: date-time */
+            created_at: string;
+            accounts: {
+                _id: string;
+                name: string;
+                nuban: string;
+                currency: string;
+                /** @description The id of the account's balance. */
+                balance: string;
+                available_balance?: number;
+                ledger_balance: number;
+            }[];
+        };
+        SandboxCustomersEnvelope: {
+            /** @enum {string} */
+            status: "success";
+            message: string;
+            data: (components["schemas"]["SandboxCustomer"] | components["schemas"]["SandboxDraft"])[];
+        };
+        SandboxCustomerEnvelope: {
+            /** @enum {string} */
+            status: "success";
+            message: string;
+            data: components["schemas"]["SandboxCustomer"];
+        };
+        SandboxCustomerPageEnvelope: {
+            /** @enum {string} */
+            status: "success";
+            message: string;
+            data: {
+                pagination: components["schemas"]["Pagination"];
+                customers: components["schemas"]["SandboxCustomer"][];
+            };
         };
         RecordObjectEnvelope: {
             /** @enum {string} */
@@ -2279,6 +2532,113 @@ export interface operations {
             404: components["responses"]["Error"];
             413: components["responses"]["BodyTooLarge"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    generateSandboxCustomers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["GenerateSandboxBody"];
+            };
+        };
+        responses: {
+            /** @description The customers made, or the drafts to review. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxCustomersEnvelope"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+        };
+    };
+    createSandboxCustomers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSandboxBody"];
+            };
+        };
+        responses: {
+            /** @description The customers made. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxCustomersEnvelope"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+        };
+    };
+    listSandboxCustomers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ListSandboxBody"];
+            };
+        };
+        responses: {
+            /** @description A page of sandbox customers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxCustomerPageEnvelope"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+        };
+    };
+    getSandboxCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GetSandboxBody"];
+            };
+        };
+        responses: {
+            /** @description The customer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxCustomerEnvelope"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
         };
     };
     adminGetClock: {

@@ -1,4 +1,7 @@
 import { expect } from 'vitest'
+import { VOLUME } from '../../src/core/sandbox.js'
+import { BANK_CATALOGUE } from '../../src/dataset/banks.js'
+import { TEST_CLOCK_START } from '../support/server.js'
 import { fx, idsWithOptions } from './fixture-values.js'
 import { expectEnhanced, expectFixtureRecord, expectNotJson, expectPage, expectStarted, expectTheBalance, goDecodeErrors, type Answer, type GoType } from './reads.js'
 
@@ -10,7 +13,7 @@ import { expectEnhanced, expectFixtureRecord, expectNotJson, expectPage, expectS
  *
  * outcome:
  * - works: answered, and the fields the client reads hold what the fixtures say.
- * - awaiting: a route another change is adding; today a 404. When it lands the call moves to `works`.
+ * - awaiting: a route not served yet (none today); when it is, the call moves to `works`.
  *
  * Where the client lets its caller choose a value (widget options, dates), the call sends one the
  * fixtures hold; a value the client fixes itself is sent as it is.
@@ -61,7 +64,56 @@ const token = (client: ClientInfo) => `sk_test_${client.source.replace(/[^a-z0-9
 const bearer = (client: ClientInfo) => `Bearer ${token(client)}`
 
 // The clients' own sandbox-customer example: one customer, Okra's documented fields.
-const SANDBOX_CUSTOMER = { noOfAccount: 2, name: 'Ada Obi', bank: fx.bank, username: 'ada', password: 'secret', type: 'ind', volume: 'low', identity: 1, internetSpeed: 2 }
+export const SANDBOX_CUSTOMER = { noOfAccount: 2, name: 'Ada Obi', bank: fx.bank, username: 'ada', password: 'secret', type: 'ind', volume: 'low', identity: 1, internetSpeed: 2 } as const
+type SandboxFields = { [K in keyof typeof SANDBOX_CUSTOMER]: string | number }
+
+/**
+ * A sandbox call runs in a tenant holding one customer made from SANDBOX_CUSTOMER first (calls.test.ts);
+ * `{customer}` in its body is that customer's id.
+ */
+export const isSandboxCall = (call: Call) => call.path.includes('/sandbox/customers/')
+
+/** The settings of the `n`th customer generate makes in a tenant (n from 1): Okra's defaults, banks in turn. */
+const generated = (n: number): SandboxFields => ({
+  noOfAccount: 1,
+  name: `Sandbox Customer ${n}`,
+  bank: BANK_CATALOGUE[(n - 1) % BANK_CATALOGUE.length]!.bank._id,
+  username: `sandbox_user_${n}`,
+  password: `sandbox_pass_${n}`,
+  type: 'ind',
+  volume: 'medium',
+  identity: 100,
+  internetSpeed: 3,
+})
+
+const OBJECT_ID = expect.stringMatching(/^[0-9a-f]{24}$/)
+
+/** A sandbox customer made from `fields` on the tenant's first day: its settings, and one account per noOfAccount opened in its volume's range. */
+function expectSandboxCustomer (customer: any, fields: SandboxFields) {
+  expect(customer).toStrictEqual({ ...fields, _id: OBJECT_ID, created_at: TEST_CLOCK_START, accounts: expect.any(Array) })
+  expect(customer.accounts.length).toBe(fields.noOfAccount)
+  const [low, high] = VOLUME[fields.volume as keyof typeof VOLUME].opening
+  for (const account of customer.accounts) {
+    expect(account).toStrictEqual({ _id: OBJECT_ID, name: String(fields.name).toUpperCase(), nuban: expect.stringMatching(/^[0-9]{10}$/), currency: 'NGN', balance: OBJECT_ID, available_balance: account.ledger_balance, ledger_balance: expect.any(Number) })
+    expect(account.ledger_balance >= low && account.ledger_balance <= high).toBe(true)
+  }
+}
+
+/** An envelope whose data lists the customers made from `fields`, in order. */
+const expectSandboxList = (message: string, fields: SandboxFields[]) => (a: Answer) => {
+  expect([a.status, a.json.status, a.json.message, a.json.data.length]).toStrictEqual([200, 'success', message, fields.length])
+  fields.forEach((f, i) => expectSandboxCustomer(a.json.data[i], f))
+}
+const expectSandboxPage = (a: Answer) => {
+  expect([a.status, a.json.status, a.json.message]).toStrictEqual([200, 'success', 'Sandbox customers retrieved'])
+  expect(a.json.data.pagination).toMatchObject({ totalDocs: 1, page: 1, totalPages: 1, hasNextPage: false, hasPrevPage: false })
+  expect(a.json.data.customers.length).toBe(1)
+  expectSandboxCustomer(a.json.data.customers[0], SANDBOX_CUSTOMER)
+}
+const expectSandboxCustomerAnswer = (a: Answer) => {
+  expect([a.status, a.json.status, a.json.message]).toStrictEqual([200, 'success', 'Sandbox customer retrieved'])
+  expectSandboxCustomer(a.json.data, SANDBOX_CUSTOMER)
+}
 
 // ---- okra-node 0.1.2 (2020): getBy* filters in the query string of a POST with no body ----------------
 const OKRA_NODE_012: ClientInfo = { name: 'okra-node', version: '0.1.2 (2020, 05c36a5)', source: 'okraHQ/okra-node@05c36a5' }
@@ -143,10 +195,12 @@ const pyokraGray = calls({ client: PYOKRA_GRAY, headers: grayHeaders }, [
   // The client fixes the key, `tester_id`, which no fixture customer was linked with: an empty page, as Okra answers an unknown option.
   { call: 'Balance.get_by_options', path: '/v2/sandbox/balance/byOptions', body: py({ options: { tester_id: 'tester-1' } }), reads: (a) => expectPage(a, idsWithOptions({ tester_id: 'tester-1' })) },
   // Its base already ends in /sandbox, and it adds /sandbox/customers/... to it.
-  { call: 'Sandbox.create_customers', path: '/v2/sandbox/sandbox/customers/create', body: py([SANDBOX_CUSTOMER]), outcome: 'awaiting' },
-  { call: 'Sandbox.list_customers', path: '/v2/sandbox/sandbox/customers/list', headers: { ...grayHeaders, 'content-length': '0' }, body: '', outcome: 'awaiting' },
-  { call: 'Sandbox.view_customers', path: '/v2/sandbox/sandbox/customers/get', body: py({ customer: fx.customer }), outcome: 'awaiting' },
-  { call: 'Sandbox.auto_generate', path: '/v2/sandbox/sandbox/customers/generate', body: py({ create: true }), outcome: 'awaiting' },
+  // _parse_response reads status_code and the envelope's status, message and data, all of it.
+  { call: 'Sandbox.create_customers', path: '/v2/sandbox/sandbox/customers/create', body: py([SANDBOX_CUSTOMER]), reads: expectSandboxList('Sandbox customers created', [{ ...SANDBOX_CUSTOMER }]) },
+  { call: 'Sandbox.list_customers', path: '/v2/sandbox/sandbox/customers/list', headers: { ...grayHeaders, 'content-length': '0' }, body: '', reads: expectSandboxPage },
+  // Okra's get takes a sandbox customer's id (a fixture customer's answers 404).
+  { call: 'Sandbox.view_customers', path: '/v2/sandbox/sandbox/customers/get', body: py({ customer: '{customer}' }), reads: expectSandboxCustomerAnswer },
+  { call: 'Sandbox.auto_generate', path: '/v2/sandbox/sandbox/customers/generate', body: py({ create: true }), reads: expectSandboxList('Sandbox customers generated', [generated(2)]) },
 ])
 
 // ---- NonsoAmadi10/Okra: requests with data={...}, base /v1/ unless ENV=prod (which picks the sandbox) --
@@ -302,10 +356,10 @@ const ibro = calls({ client: IBRO, headers: ibroHeaders }, [
   { call: 'getBalanceByDate', path: '/v2/balance/getByDate', body: json({ from: fx.from, to: fx.to, page: 1, limit: 10 }), reads: (a) => expectPage(a, fx.dayIds) },
   // Like gray-adeyi/pyokra, it fixes the key `tester_id`, which no fixture customer has: an empty page.
   { call: 'balanceByOptions', path: '/v2/balance/byOptions', body: json({ options: { tester_id: 'tester-1' } }), reads: (a) => expectPage(a, idsWithOptions({ tester_id: 'tester-1' })) },
-  { call: 'createSandboxCustomers', path: '/v2/sandbox/customers/create', body: json([SANDBOX_CUSTOMER]), outcome: 'awaiting' },
-  { call: 'listSandboxCustomers', path: '/v2/sandbox/customers/list', headers: { ...ibroHeaders, 'content-length': '0' }, body: '', outcome: 'awaiting' },
-  { call: 'getSandboxCustomer', path: '/v2/sandbox/customers/get', body: json({ customer: fx.customer }), outcome: 'awaiting' },
-  { call: 'generateSandboxCustomers', path: '/v2/sandbox/customers/generate', body: json({ create: true, number: 2 }), outcome: 'awaiting' },
+  { call: 'createSandboxCustomers', path: '/v2/sandbox/customers/create', body: json([SANDBOX_CUSTOMER]), reads: expectSandboxList('Sandbox customers created', [{ ...SANDBOX_CUSTOMER }]) },
+  { call: 'listSandboxCustomers', path: '/v2/sandbox/customers/list', headers: { ...ibroHeaders, 'content-length': '0' }, body: '', reads: expectSandboxPage },
+  { call: 'getSandboxCustomer', path: '/v2/sandbox/customers/get', body: json({ customer: '{customer}' }), reads: expectSandboxCustomerAnswer },
+  { call: 'generateSandboxCustomers', path: '/v2/sandbox/customers/generate', body: json({ create: true, number: 2 }), reads: expectSandboxList('Sandbox customers generated', [generated(2), generated(3)]) },
 ])
 
 export const CALLS: Call[] = [...okraNode012, ...okraPy, ...pyokraOlakay, ...pyokraGray, ...nonso, ...mmuo, ...horla, ...ruby, ...okraGo, ...ibro]

@@ -72,19 +72,29 @@ describe('okra-node 0.2.0 (classes, env "sandbox": base /v2/sandbox/)', () => {
     expect([got.balance, got.pagination.totalDocs, got.pagination.limit, got.nextPage]).toStrictEqual([enhancedEntries(postings), 2, 10, undefined])
   })
 
-  // awaitingRoutes: the sandbox customers are being added; until then a 404.
-  it('awaitingRoutes: Sandbox list, get, create and generate post to customers/*', async () => {
-    const sandbox = sdk(Sandbox)
+  it('Sandbox create, generate, list and get: customers/*, data.data, and list\'s nextPage', async () => {
+    // A token of its own: sandbox customers are customers of the tenant, and would join the date look-ups above.
+    const sandbox = new Sandbox('sk_test_okra_node_020_sandbox', 'sandbox')
+    sandbox.apiBaseUrl = `${server.url}/v2/sandbox/`
     const customer = { noOfAccount: 2, name: 'Ada Obi', bank: fx.bank, username: 'ada', password: 'secret', type: 'ind', volume: 'low', identity: 1, internetSpeed: 2 }
-    const answers = [
-      ['list', sandbox.getCustomers({})],
-      ['get', sandbox.getCustomers({ customer: fx.customer })],
-      ['create', sandbox.createCustomer(customer)],
-      ['generate', sandbox.generateCustomers({ number: 2, create: true })],
-    ] as const
-    for (const [route, answer] of answers) {
-      await expect(answer).rejects.toStrictEqual({ error_payload: NOT_FOUND(`/v2/sandbox/customers/${route}`), http_error_code: 404 })
-    }
+    const [made]: any = await sandbox.createCustomer(customer)
+    expect(made).toMatchObject({ ...customer, _id: expect.stringMatching(/^[0-9a-f]{24}$/) })
+    expect(made.accounts.map((a: { name: string }) => a.name)).toStrictEqual(['ADA OBI', 'ADA OBI'])
+    const generated: any = await sandbox.generateCustomers({ number: 2, create: true })
+    expect(generated.map((c: { name: string, noOfAccount: number }) => [c.name, c.noOfAccount])).toStrictEqual([['Sandbox Customer 2', 1], ['Sandbox Customer 3', 1]])
+
+    // getCustomers({}) adds its own page 1, limit 1; the SDK hangs nextPage on a page with a next one.
+    const first: any = await sandbox.getCustomers({})
+    expect([ids(first.customers), first.pagination.totalDocs, first.pagination.nextPage, typeof first.nextPage]).toStrictEqual([[made._id], 3, 2, 'function'])
+    const second: any = await first.nextPage()
+    expect([ids(second.customers), typeof second.prevPage]).toStrictEqual([[generated[0]._id], 'function'])
+
+    expect(await sandbox.getCustomers({ customer: made._id })).toStrictEqual(made)
+    // Okra's get takes a sandbox customer's id: a fixture customer is none.
+    await expect(sandbox.getCustomers({ customer: fx.customer })).rejects.toStrictEqual({
+      error_payload: { status: 'error', message: `No sandbox customer found with id "${fx.customer}"` },
+      http_error_code: 404,
+    })
   })
 })
 

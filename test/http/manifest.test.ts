@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FixtureFile } from '../../src/core/fixture.js'
+import { BANK_CATALOGUE } from '../../src/dataset/banks.js'
 import { startTestServer, TEST_CLOCK_START, type TestServer } from '../support/server.js'
 
 const fixture = JSON.parse(readFileSync(new URL('../../fixtures/default.json', import.meta.url), 'utf8')) as FixtureFile
@@ -155,7 +156,7 @@ describe('POST /__admin/manifest', () => {
       [{ ...manifest, format: 'other' }, 400, 'Invalid field "format": must be "okra-emulator/manifest"'],
       [withState((s) => { s.records[1].method = 'PAYMENT' }), 400, 'Invalid field "state.records.1.method": must be equal to one of the allowed values'],
       [withState((s) => { s.clock.now = -1 }), 400, 'Invalid field "state.clock.now": must be >= 0'],
-      [withState((s) => { s.bankEvents.nope = [] }), 400, 'Invalid field "state.bankEvents.nope": is not a fixture account with a balance'],
+      [withState((s) => { s.bankEvents.nope = [] }), 400, 'Invalid field "state.bankEvents.nope": is not a fixture or sandbox account with a balance'],
       [withState((s) => { s.records[1].account = fixture.accounts.find((a) => a._id !== account)!._id }), 400, 'Invalid field "state.records[1].balance"'],
       [withState((s) => { s.records[1].state = 'running' }), 400, 'Invalid field "state.records[1].state"'],
       [withState((s) => { s.records[1]._id = s.records[0]._id }), 400, 'Invalid field "state.records[1]._id"'],
@@ -170,6 +171,90 @@ describe('POST /__admin/manifest', () => {
     const after = await manifestOf(to)
     expect(after.state).toStrictEqual(before.state)
     expect(after.calls).toStrictEqual(before.calls)
+  })
+
+  it('carries sandbox customers: their accounts answer the same in the tenant it loads into', async () => {
+    const from = fresh()
+    const bank = BANK_CATALOGUE[1]!.bank._id
+    const made = await server.post('/v2/sandbox/customers/create', [{ noOfAccount: 2, name: 'Ada Obi', bank, volume: 'high', internetSpeed: 4 }], { token: from })
+    expect(made.status).toBe(200)
+    const [customer] = made.body.data
+    const sandboxAccount = customer.accounts[1]._id as string
+    const refresh = await server.post('/v2/balance/refresh', { account_id: sandboxAccount }, { token: from })
+    await server.post('/__admin/clock/advance', { by: '3s' }, { token: from })
+    const manifest = await manifestOf(from)
+    expect(manifest.state.sandbox.map((c: { customer: { _id: string }, refreshes: number[] }) => [c.customer._id, c.refreshes])).toStrictEqual([[customer._id, [0, 1]]])
+    expect(Object.keys(manifest.state.overlays)).toStrictEqual([customer.accounts[1].balance])
+
+    const to = fresh()
+    expect((await server.post('/__admin/manifest', manifest, { token: to })).status).toBe(200)
+    expect((await manifestOf(to)).state).toStrictEqual(manifest.state)
+    for (const [method, path, body] of [
+      ['GET', `/v2/callback?record=${refresh.body.data.record}&method=BALANCE`, undefined],
+      ['POST', '/v2/balance/getByAccount', { account: sandboxAccount }],
+      ['POST', '/v2/balance/getByCustomer', { customer: customer._id }],
+      ['POST', '/v2/sandbox/customers/get', { customer: customer._id }],
+      ['POST', '/v2/sandbox/customers/list', {}],
+      ['GET', '/__admin/records', undefined],
+    ] as const) {
+      const ask = (token: string) => method === 'GET' ? server.get(path, { token }) : server.post(path, body, { token })
+      const [a, b] = [await ask(from), await ask(to)]
+      expect([b.status, b.body]).toStrictEqual([a.status, a.body])
+    }
+    // The next refresh of each goes the same way: a debit, after the credit above.
+    for (const token of [from, to]) await server.post('/v2/balance/refresh', { account_id: sandboxAccount }, { token })
+    for (const token of [from, to]) await server.post('/__admin/clock/advance', { by: '3s' }, { token })
+    const [a, b] = [await server.post('/v2/sandbox/customers/get', { customer: customer._id }, { token: from }), await server.post('/v2/sandbox/customers/get', { customer: customer._id }, { token: to })]
+    expect(b.body).toStrictEqual(a.body)
+    expect(b.body.data.accounts[1].ledger_balance).toBe(customer.accounts[1].ledger_balance)
+  })
+
+  it('loads a manifest written before sandbox customers, and refuses a bad sandbox customer whole, naming the field', async () => {
+    const from = fresh()
+    await server.post('/v2/sandbox/customers/create', [{ noOfAccount: 1, bank: BANK_CATALOGUE[0]!.bank._id, internetSpeed: 4 }], { token: from })
+    const account = (await server.post('/v2/sandbox/customers/list', {}, { token: from })).body.data.customers[0].accounts[0]._id
+    await server.post('/v2/balance/refresh', { account_id: account }, { token: from })
+    const manifest = await manifestOf(from)
+    const plain = fresh()
+    await buildState(plain)
+    const older = await manifestOf(plain)
+    expect(older.state.sandbox).toStrictEqual([])
+    delete older.state.sandbox
+    const old = fresh()
+    expect((await server.post('/__admin/manifest', older, { token: old })).status).toBe(200)
+    expect((await manifestOf(old)).state).toStrictEqual({ ...older.state, sandbox: [] })
+
+    const to = fresh()
+    const before = await manifestOf(to)
+    const withSandbox = (change: (sandbox: any[], state: any) => void) => {
+      const copy = structuredClone(manifest)
+      change(copy.state.sandbox, copy.state)
+      return copy
+    }
+    const first = fixture.accounts[0]!
+    const cases: Array<[unknown, string]> = [
+      [withSandbox((s) => { s[0].settings.volume = 'huge' }), 'Invalid field "state.sandbox.0.settings.volume": must be equal to one of the allowed values'],
+      [withSandbox((s) => { s[0].accounts[0].nuban = '123' }), 'Invalid field "state.sandbox.0.accounts.0.nuban": '],
+      [withSandbox((s) => { s.push(...Array.from({ length: 100 }, () => s[0])) }), 'Invalid field "state.sandbox": must NOT have more than 100 items'],
+      [withSandbox((s) => { s[0].accounts[0]._id = 'nope' }), 'Invalid field "state.sandbox[0].accounts[0]._id": must be 24 lowercase hex digits'],
+      [withSandbox((s) => { s[0].customer._id = first.customer }), `Invalid field "state.sandbox[0].customer._id": "${first.customer}" is a fixture's id`],
+      [withSandbox((s) => { s[0].accounts[0]._id = first._id }), `Invalid field "state.sandbox[0].accounts[0]._id": "${first._id}" is a fixture's id`],
+      [withSandbox((s) => { s[0].balances[0]._id = s[0].accounts[0]._id }), 'Invalid field "state.sandbox[0].balances[0]._id": '],
+      [withSandbox((s) => { s.push(structuredClone(s[0])) }), 'Invalid field "state.sandbox[1].customer._id": '],
+      [withSandbox((s) => { s[0].settings.bank = 'no-such-bank' }), 'Invalid field "state.sandbox[0].settings.bank": "no-such-bank" is not a bank Okra lists'],
+      [withSandbox((s) => { s[0].bank._id = BANK_CATALOGUE[1]!.bank._id }), 'Invalid field "state.sandbox[0].bank._id": must be settings.bank'],
+      [withSandbox((s) => { s[0].settings.noOfAccount = 2 }), 'Invalid field "state.sandbox[0].accounts": must hold settings.noOfAccount entries'],
+      [withSandbox((s) => { s[0].accounts[0].emulator.policy = { kind: 'manual' } }), 'Invalid field "state.sandbox[0].accounts[0].emulator.policy": must be the delay of internetSpeed 4'],
+      [withSandbox((s) => { s[0].balances[0].account = first._id }), 'Invalid field "state.sandbox[0].balances[0].account": must be accounts[0]._id'],
+      // Without its customer, the running record names an account nobody has.
+      [withSandbox((s) => { s.length = 0 }), 'Invalid field "state.records[0].balance": is not the balance of a fixture or sandbox account'],
+    ]
+    for (const [body, message] of cases) {
+      const answer = await server.post('/__admin/manifest', body, { token: to })
+      expect([answer.status, answer.body.message]).toStrictEqual([400, expect.stringContaining(message)])
+    }
+    const after = await manifestOf(to)
+    expect(after.state).toStrictEqual(before.state)
   })
 
   it('round-trips through the AdminClient', async () => {
