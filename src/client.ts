@@ -117,8 +117,9 @@ export class AdminClient {
   async clearRequests (): Promise<number> { return (await this.call<{ removed: number }>('DELETE', '/requests')).removed }
 
   webhooks (): Promise<Answer<'adminListWebhooks'>> { return this.call('GET', '/webhooks') }
-  setWebhook (url: string | null, token?: string | null): Promise<WebhookSettings> {
-    return this.call('PUT', '/webhooks/settings', { url, token: token ?? null })
+  /** `secret` (Standard Webhooks, `whsec_…`) signs deliveries; null stops signing, omitted keeps the emulator's --webhook-secret. */
+  setWebhook (url: string | null, token?: string | null, secret?: string | null): Promise<WebhookSettings> {
+    return this.call('PUT', '/webhooks/settings', { url, token: token ?? null, ...(secret === undefined ? {} : { secret }) })
   }
 
   replayWebhook (deliveryId: string): Promise<DeliverySummary> { return this.call('POST', `/webhooks/${encodeURIComponent(deliveryId)}/replay`) }

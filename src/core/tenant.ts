@@ -25,6 +25,8 @@ interface ClockSettings {
 export interface WebhookSettings {
   url: string | null
   token: string | null
+  /** A Standard Webhooks secret (`whsec_<base64>`): deliveries are signed with it; unsigned when null. */
+  secret: string | null
 }
 
 export interface TenantDefaults {
@@ -155,6 +157,8 @@ export class Tenant {
   get revision (): number { return this.changes }
   get policy (): RecordPolicy { return this.settings.policy }
   get webhook (): Readonly<WebhookSettings> { return this.settings.webhook }
+  /** The signing secret every tenant starts with (--webhook-secret). */
+  get defaultWebhookSecret (): string | null { return this.context.defaults.webhook.secret }
   get dataset (): Dataset { return this.data.dataset }
   get reader (): BalanceReader { return this.view }
   /** The scenario this tenant loaded, or null when it reads the shared fixtures. */
@@ -364,10 +368,13 @@ export class Tenant {
     return { balance_changed: changed, last_checked: at, last_fetched: this.overlays.of(balance).last_fetched }
   }
 
-  /** The webhook event of a settled record, with the context Okra puts in it. */
-  eventOf (record: EmulatedRecord) {
+  /**
+   * The webhook body of a settled record, posted to `url`, with the context Okra puts in it.
+   * `options` (the customer's widget options) is {} until the Dataset knows them.
+   */
+  eventOf (record: EmulatedRecord, url: string) {
     const account = this.dataset.account(record.account)
-    return eventFor(record, { env: this.dataset.env, owner: this.dataset.owner, customerId: account?.customer._id ?? '', bankId: account?.fixture.bank ?? '' })
+    return eventFor(record, { env: this.dataset.env, owner: this.dataset.owner, customerId: account?.customer._id ?? '', bankId: account?.fixture.bank ?? '', url, options: {} })
   }
 }
 

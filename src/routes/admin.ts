@@ -1,16 +1,16 @@
 import { performance } from 'node:perf_hooks'
 import type { FastifyInstance } from 'fastify'
 import { parseDuration } from '../core/duration.js'
-import { DomainError } from '../core/errors.js'
+import { DomainError, invalidField } from '../core/errors.js'
 import type { FaultRuleInput } from '../core/faults.js'
 import type { JournalFilter } from '../core/journal.js'
 import type { EmulatedRecord, RecordPolicy } from '../core/records.js'
 import { policyFromFixture, type Tenant } from '../core/tenant.js'
-import type { WebhookDelivery as CoreDelivery } from '../core/webhooks.js'
+import { maskSecret, secretProblem, type WebhookDelivery as CoreDelivery } from '../core/webhooks.js'
 import { resolveScenario } from '../dataset/scenarios.js'
 import type { OpenApiDocument } from '../openapi/load.js'
 import { routeSchema } from '../openapi/schemas.js'
-import type { Body, ClockView, Failure, Policy, Query, RecordSummary, TenantView, WebhookDelivery } from '../wire/index.js'
+import type { Body, ClockView, Failure, Policy, Query, RecordSummary, TenantView, WebhookDelivery, WebhookSettings } from '../wire/index.js'
 import { ok } from './envelope.js'
 
 export function clockOf (tenant: Tenant): ClockView {
@@ -201,12 +201,16 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, backgro
 
   app.get('/webhooks', schema('adminListWebhooks'), async (request) => {
     const { tenant } = request
-    return ok('Webhook deliveries listed', { settings: tenant.webhook, deliveries: tenant.webhooks.list().map(deliverySummary) })
+    return ok('Webhook deliveries listed', { settings: settingsView(tenant), deliveries: tenant.webhooks.list().map(deliverySummary) })
   })
   app.put('/webhooks/settings', schema('adminSetWebhookSettings'), async (request) => {
-    const { url, token } = request.body as Body<'adminSetWebhookSettings'>
-    request.tenant.webhook = { url, token: token ?? null }
-    return ok('Webhook settings saved', request.tenant.webhook)
+    const { tenant } = request
+    const { url, token, secret } = request.body as Body<'adminSetWebhookSettings'>
+    const problem = typeof secret === 'string' ? secretProblem(secret) : null
+    if (problem !== null) throw invalidField('secret', problem)
+    // An omitted secret is the emulator's own (--webhook-secret), so a test setting only its URL keeps the signing.
+    tenant.webhook = { url, token: token ?? null, secret: secret === undefined ? tenant.defaultWebhookSecret : secret }
+    return ok('Webhook settings saved', settingsView(tenant))
   })
   app.post<{ Params: Params }>('/webhooks/:id/replay', schema('adminReplayWebhook'), async (request) => {
     const { tenant } = request
@@ -233,10 +237,19 @@ export function healthRoute (app: FastifyInstance, doc: OpenApiDocument, persist
 function deliverySummary (delivery: CoreDelivery): WebhookDelivery {
   return {
     id: delivery.id,
+    replay_of: delivery.replayOf,
     url: delivery.url,
     state: delivery.state,
+    held: delivery.held,
+    fault: delivery.fault,
     event: delivery.event,
     attempts: delivery.attempts,
     next_attempt_at: delivery.nextAttemptAt === null ? null : new Date(delivery.nextAttemptAt).toISOString(),
   }
+}
+
+/** The settings as listed: the secret never in clear (maskSecret). */
+function settingsView (tenant: Tenant): WebhookSettings {
+  const { url, token, secret } = tenant.webhook
+  return { url, token, secret: maskSecret(secret) }
 }

@@ -443,7 +443,13 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Where this tenant's webhooks go (null to stop them), and the bearer token sent. */
+        /**
+         * Where this tenant's webhooks go (null to stop them), the bearer token sent, and the signing secret.
+         * @description Replaces the settings. `token` omitted is null. `secret` signs every delivery per Standard
+         *     Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`): null turns signing off,
+         *     omitted keeps the emulator's own (`--webhook-secret`, or none). It is answered and listed
+         *     masked (`whsec_…` and its last four characters), never in clear.
+         */
         put: operations["adminSetWebhookSettings"];
         post?: never;
         delete?: never;
@@ -461,7 +467,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a delivery's event again, as a new delivery; answers after its first attempt. */
+        /** Send a delivery's event again, as a new delivery naming the original (`replay_of`); answers after its first attempt. */
         post: operations["adminReplayWebhook"];
         delete?: never;
         options?: never;
@@ -769,15 +775,23 @@ export interface components {
             account?: string;
             customer?: string;
         };
+        /**
+         * @description `error`, `latency`, `rate_limit`, `timeout` and `close` act on Okra requests. `duplicate`
+         *     (sent twice, same `webhook-id`), `reorder` (held back until the tenant's next delivery is
+         *     sent, then sent after it), `drop` (never sent, marked dropped) and `delay` act on webhook
+         *     deliveries as they are made: a delay is `after`, a duration of emulator time (the clock must
+         *     reach it), or `ms`, real milliseconds before the first attempt; one of the two.
+         */
         FaultAction: {
             /** @enum {string} */
-            kind: "error" | "latency" | "rate_limit" | "timeout" | "close";
+            kind: "error" | "latency" | "rate_limit" | "timeout" | "close" | "duplicate" | "reorder" | "drop" | "delay";
             status?: number;
             /** @description Sent as it is; Okra's error envelope naming the rule when omitted. */
             body?: {
                 [key: string]: unknown;
             };
             ms?: number;
+            after?: components["schemas"]["Duration"];
         };
         FaultRuleBody: {
             match?: components["schemas"]["FaultMatch"];
@@ -952,14 +966,17 @@ export interface components {
         WebhookSettings: {
             url: string | null;
             token: string | null;
+            /** @description Null when deliveries are unsigned; else masked, `whsec_…` and the last four characters. */
+            secret: string | null;
         };
         /**
-         * @description **Emulator choice**, modelled on Okra's captured BALANCE callback: `event` is `balance.success`
-         *     or `balance.failed`; `status` `is_done` or `is_failed`; `callback_code` `PRODUCT_IS_READY` or `PRODUCT_FAILED`.
+         * @description The body posted: Okra's BALANCE webhook as captured in 2020 (sandbox, v1), field by field and
+         *     in its order, then `okra_emulator`, the emulator's own additions, which Okra never sends.
+         *     `callbackURL` is the receiver's URL; `callback_url` the record's poll URL; `options` the
+         *     customer's widget options. A failure's body (`status` `is_failed`, `PRODUCT_FAILED`) is an
+         *     **Emulator choice**: Okra has published none, and `okra_emulator.source` says `emulator`.
          */
         WebhookEvent: {
-            /** @enum {string} */
-            event: "balance.success" | "balance.failed";
             /** @enum {string} */
             method: "BALANCE" | "CHECK_BALANCE";
             /** @enum {string} */
@@ -970,21 +987,37 @@ export interface components {
             type: "CALLBACK";
             /** @enum {string} */
             code: "PRODUCT_IS_READY" | "PRODUCT_FAILED";
-            /** @enum {string} */
-            status: "is_done" | "is_failed";
+            callbackURL: string;
             env: string;
             owner: string;
-            record: string;
-            callback_url: string;
-            customerId: string;
-            bankId: string;
-            accountId: string;
+            /** @enum {string} */
+            status: "is_done" | "is_failed";
             /** Format: date-time */
             started_at: string;
             /** Format: date-time */
             ended_at: string;
+            /** @description A refresh's is Okra's "Succesfully fetched updated balance!" (sic). */
             message: string;
-            balance_changed?: boolean;
+            record: string;
+            callback_url: string;
+            bankId: string;
+            customerId: string;
+            options: {
+                [key: string]: unknown;
+            };
+            okra_emulator: {
+                /** @enum {string} */
+                event: "balance.success" | "balance.failed";
+                /**
+                 * @description `emulator` when Okra has published no such event (a failure).
+                 * @enum {string}
+                 */
+                source: "okra-capture-2020" | "emulator";
+                account: string;
+                /** @description Null when the record read no balance (a failure). */
+                balance_changed: boolean | null;
+                failure: components["schemas"]["Failure"] | components["schemas"]["EmulatorFailure"] | null;
+            };
         };
         WebhookAttempt: {
             attempt: number;
@@ -997,10 +1030,20 @@ export interface components {
             error: string | null;
         };
         WebhookDelivery: {
+            /** @description Kept by every attempt (sent as `webhook-id` when signing, and `X-Okra-Emulator-Delivery`). */
             id: string;
+            /** @description The delivery this one replays. */
+            replay_of: string | null;
             url: string;
             /** @enum {string} */
-            state: "pending" | "delivered" | "failed";
+            state: "pending" | "delivered" | "failed" | "dropped";
+            /** @description Held back by a reorder rule until another delivery is sent. */
+            held: boolean;
+            /** @description The delivery fault rule that acted on it. */
+            fault: null | {
+                rule: string;
+                action: components["schemas"]["FaultAction"];
+            };
             event: components["schemas"]["WebhookEvent"];
             attempts: components["schemas"]["WebhookAttempt"][];
             /** Format: date-time */
@@ -1782,6 +1825,7 @@ export interface operations {
                 "application/json": {
                     url: string | null;
                     token?: string | null;
+                    secret?: string | null;
                 };
             };
         };

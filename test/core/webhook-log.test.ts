@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { WEBHOOK_RETRY, WebhookLog, type WebhookDelivery, type WebhookEvent } from '../../src/core/webhooks.js'
 
 const delivery = (id: string, state: WebhookDelivery['state'] = 'pending'): WebhookDelivery => ({
-  id, url: 'http://127.0.0.1:9/', token: null, event: {} as WebhookEvent, state, attempts: [], nextAttemptAt: state === 'pending' ? 0 : null,
+  id, url: 'http://127.0.0.1:9/', token: null, event: {} as WebhookEvent, state, attempts: [], nextAttemptAt: state === 'pending' ? 0 : null, replayOf: null, fault: null, held: false,
 })
 const failed = { outcome: 'failed', at: '', responseCode: 500, latencyMs: 1, error: 'receiver answered 500' } as const
 
