@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import type { FastifyInstance } from 'fastify'
 import { parseDuration } from '../core/duration.js'
-import { DomainError, invalidField } from '../core/errors.js'
+import { DomainError } from '../core/errors.js'
 import type { FaultRuleInput } from '../core/faults.js'
 import type { JournalFilter } from '../core/journal.js'
 import type { EmulatedRecord, RecordPolicy } from '../core/records.js'
@@ -207,7 +207,7 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, backgro
     const { tenant } = request
     const { url, token, secret } = request.body as Body<'adminSetWebhookSettings'>
     const problem = typeof secret === 'string' ? secretProblem(secret) : null
-    if (problem !== null) throw invalidField('secret', problem)
+    if (problem !== null) throw new DomainError('OKRA_EMU_INVALID_FIELD', `Invalid field "secret": ${problem}`, { field: 'secret' })
     // An omitted secret is the emulator's own (--webhook-secret), so a test setting only its URL keeps the signing.
     tenant.webhook = { url, token: token ?? null, secret: secret === undefined ? tenant.defaultWebhookSecret : secret }
     return ok('Webhook settings saved', settingsView(tenant))

@@ -1,44 +1,17 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http'
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FixtureFile } from '../../src/core/fixture.js'
+import { Receiver } from '../support/receiver.js'
 import { startTestServer, type TestServer } from '../support/server.js'
 
 const fixture = JSON.parse(readFileSync(new URL('../../fixtures/default.json', import.meta.url), 'utf8')) as FixtureFile
 const balance = fixture.balances.find((b) => b.available_balance !== undefined)!
 const account = fixture.accounts.find((a) => a._id === balance.account)!
 
-interface Received { headers: IncomingMessage['headers'], body: any }
-
-/** A webhook receiver on 127.0.0.1 that answers with the next scripted status (then 200). */
-class Receiver {
-  readonly received: Received[] = []
-  private readonly script: number[] = []
-  private readonly server: Server = createServer((req, res) => {
-    let text = ''
-    req.on('data', (chunk) => { text += chunk })
-    req.on('end', () => {
-      this.received.push({ headers: req.headers, body: JSON.parse(text) })
-      res.writeHead(this.script.shift() ?? 200).end()
-    })
-  })
-
-  url = ''
-  async start (): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve))
-    const address = this.server.address() as { port: number }
-    this.url = `http://127.0.0.1:${address.port}/okra-hook`
-  }
-
-  answerNext (...statuses: number[]): void { this.script.push(...statuses) }
-  close (): Promise<void> { return new Promise((resolve) => this.server.close(() => resolve())) }
-}
-
 let receiver: Receiver
 let server: TestServer
 beforeAll(async () => {
-  receiver = new Receiver()
-  await receiver.start()
+  receiver = await Receiver.start()
   server = await startTestServer({ webhook: { url: receiver.url, token: 'hook-secret' } })
 })
 afterAll(async () => {
