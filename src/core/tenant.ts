@@ -198,7 +198,8 @@ export class Tenant {
     this.data = data
     this.view = this.readerOver(data.dataset)
     this.clock.restore(VirtualClock.startingAt(this.context.realNow, copy.clock.mode, copy.clock.now).snapshot())
-    this.settings = { policy: copy.policy, webhook: copy.webhook }
+    // A database written before signing existed has no secret: unsigned.
+    this.settings = { policy: copy.policy, webhook: { ...copy.webhook, secret: copy.webhook.secret ?? null } }
     this.ids.position = copy.ids
     this.records.load(copy)
     this.overlays.load(copy.overlays)

@@ -707,7 +707,62 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    recordSettled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What the emulator POSTs to a tenant's webhook URL when a record completes or fails.
+         * @description Retried on the emulator clock until a 2xx (30 s, then ×4, 6 attempts at most), with the same
+         *     bytes and id on every attempt. Signed per Standard Webhooks only with a secret
+         *     (`--webhook-secret`, or the tenant's settings): Okra documents no signing.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description `Bearer <token>` when the settings name a token. */
+                    authorization?: string;
+                    /** @description The delivery id (GET /__admin/webhooks) */
+                    "x-okra-emulator-delivery": string;
+                    /** @description The delivery id; with signing only. */
+                    "webhook-id"?: string;
+                    /** @description Unix seconds of the wall clock at the attempt; with signing only. */
+                    "webhook-timestamp"?: string;
+                    /** @description `v1,` then the base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>`; with signing only. */
+                    "webhook-signature"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent"];
+                };
+            };
+            responses: {
+                /** @description Any 2xx ends the delivery; any other answer */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         TenantSummary: {
