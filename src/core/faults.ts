@@ -32,7 +32,7 @@ export type FaultAction = RequestFaultAction | DeliveryFaultAction
 
 const DELIVERY_KINDS: ReadonlySet<FaultAction['kind']> = new Set(['duplicate', 'reorder', 'drop', 'delay'])
 
-export function isDeliveryAction (action: FaultAction): action is DeliveryFaultAction {
+function isDeliveryAction (action: FaultAction): action is DeliveryFaultAction {
   return DELIVERY_KINDS.has(action.kind)
 }
 

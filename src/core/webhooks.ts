@@ -31,7 +31,7 @@ export interface WebhookEvent {
   okra_emulator: EmulatorAdditions
 }
 
-export interface EmulatorAdditions {
+interface EmulatorAdditions {
   event: 'balance.success' | 'balance.failed'
   /**
    * `okra-capture-2020` when the body follows Okra's captured webhook; `emulator` when Okra has
