@@ -80,14 +80,15 @@ export interface NewDelivery {
   event: WebhookEvent
   dueAt: number
   replayOf: string | null
-  fault: FaultRule | null
+  /** The delivery fault rule that fired on it (FaultBook.pickDelivery), or null. */
+  fault: FaultRule<DeliveryFaultAction> | null
 }
 
 /** A new delivery, with its fault rule (if one fired) applied: dropped, held back or postponed. */
 export function createDelivery (fields: NewDelivery): WebhookDelivery {
   const { dueAt, fault, ...rest } = fields
-  const action = fault === null ? null : fault.action as DeliveryFaultAction
-  const delivery: WebhookDelivery = { ...rest, state: 'pending', attempts: [], nextAttemptAt: dueAt, fault: fault === null ? null : { rule: fault.id, action: action! }, held: false }
+  const action = fault?.action
+  const delivery: WebhookDelivery = { ...rest, state: 'pending', attempts: [], nextAttemptAt: dueAt, fault: fault === null ? null : { rule: fault.id, action: fault.action }, held: false }
   if (action?.kind === 'drop') {
     delivery.state = 'dropped'
     delivery.nextAttemptAt = null

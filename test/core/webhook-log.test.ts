@@ -32,3 +32,13 @@ describe('WebhookLog', () => {
     expect(changes).toBe(1 + WEBHOOK_RETRY.maxAttempts)
   })
 })
+
+describe('WebhookLog loading an older database', () => {
+  it('reads deliveries saved before replays, faults and holds were kept as plain ones', () => {
+    const log = new WebhookLog(() => {}, 10)
+    const { replayOf, fault, held, ...old } = delivery('old')
+    log.load([old as WebhookDelivery])
+    expect(log.list()).toStrictEqual([{ ...old, replayOf: null, fault: null, held: false }])
+    expect([replayOf, fault, held]).toStrictEqual([null, null, false])
+  })
+})
