@@ -1,4 +1,5 @@
 import { parseDuration } from './duration.js'
+import { BANK_TIMEOUT_MESSAGE } from './errors.js'
 import type { DeliveryFaultAction, FaultRule } from './faults.js'
 import { earliest, type EmulatedRecord } from './records.js'
 
@@ -172,7 +173,7 @@ export function eventFor (record: EmulatedRecord, context: EventContext): Webhoo
 
 function failureMessage (record: EmulatedRecord): string | null {
   if (record.failure === null) return null
-  return record.failure.kind === 'timeout' ? 'Our data source has returned a timeout response. Please retry the request. ' : record.failure.message
+  return record.failure.kind === 'timeout' ? BANK_TIMEOUT_MESSAGE : record.failure.message
 }
 
 /** A tenant's webhook deliveries, oldest first; past `limit` the oldest settled one goes, a pending one never. */
@@ -231,7 +232,7 @@ export class WebhookLog {
 
   load (state: WebhookDelivery[]): void {
     // A database written before replays, faults and holds were kept lacks those fields.
-    this.entries = state.map((d) => ({ ...d, replayOf: d.replayOf ?? null, fault: d.fault ?? null, held: d.held ?? false }))
+    this.entries = state.map((d) => ({ ...d, event: upgradeEvent(d.event, d.url), replayOf: d.replayOf ?? null, fault: d.fault ?? null, held: d.held ?? false }))
     this.changed()
   }
 }
@@ -250,4 +251,39 @@ export function secretProblem (secret: string): string | null {
 /** How a secret is listed back: never in clear, only its last four characters, to tell two apart. */
 export function maskSecret (secret: string | null): string | null {
   return secret === null ? null : `whsec_…${secret.slice(-4)}`
+}
+
+/** The body as an older emulator wrote it (its additions beside Okra's fields), rewritten as now. */
+interface OlderEvent {
+  event: EmulatorAdditions['event']
+  accountId: string
+  balance_changed?: boolean
+}
+
+/** Rewrites an older body read from --db to today's shape and order, so its retries and replays send it as now. */
+function upgradeEvent (event: WebhookEvent, url: string): WebhookEvent {
+  if ('okra_emulator' in event) return event
+  const old = event as unknown as OlderEvent & WebhookEvent
+  const done = old.event === 'balance.success'
+  const failure: EmulatorAdditions['failure'] = done ? null : old.message === BANK_TIMEOUT_MESSAGE ? { kind: 'timeout' } : { kind: 'bank_error', message: old.message }
+  return {
+    method: old.method,
+    callback_type: old.callback_type,
+    callback_code: old.callback_code,
+    type: old.type,
+    code: old.code,
+    callbackURL: url,
+    env: old.env,
+    owner: old.owner,
+    status: old.status,
+    started_at: old.started_at,
+    ended_at: old.ended_at,
+    message: old.message,
+    record: old.record,
+    callback_url: old.callback_url,
+    bankId: old.bankId,
+    customerId: old.customerId,
+    options: {},
+    okra_emulator: { event: old.event, source: done ? 'okra-capture-2020' : 'emulator', account: old.accountId, balance_changed: old.balance_changed ?? null, failure },
+  }
 }
