@@ -15,7 +15,7 @@ const LAYERS = {
   persistence: ['core', 'dataset'],
   webhooks: ['core'],
 }
-const ROOT_FILES = ['app', 'server', 'cli', 'options', 'client', 'index', 'fixture-tools', 'vitest']
+const ROOT_FILES = ['app', 'server', 'cli', 'options', 'client', 'index', 'fixture-tools', 'vitest', 'webhook-sink']
 const MAPPED = `^src/(${Object.keys(LAYERS).join('|')})/|^src/(${ROOT_FILES.join('|')})\\.ts$`
 
 const layerRules = Object.entries(LAYERS).map(([layer, allowed]) => ({

@@ -7,7 +7,7 @@ import type { Dataset } from './core/dataset.js'
 import { DomainError } from './core/errors.js'
 import type { RecordPolicy } from './core/records.js'
 import type { Tenant } from './core/tenant.js'
-import { Tenants } from './core/tenants.js'
+import { DEFAULT_MAX_TENANTS, Tenants } from './core/tenants.js'
 import type { FixtureFile } from './core/fixture.js'
 import { JsonDataset } from './dataset/json.js'
 import { secretProblem } from './core/webhooks.js'
@@ -24,9 +24,10 @@ import type { TenantStore } from './persistence/store.js'
 import { loadOpenApi } from './openapi/load.js'
 import { registerSchemas } from './openapi/schemas.js'
 import { adminRoutes, healthRoute } from './routes/admin.js'
+import { manifestRoutes, type ManifestOptions } from './routes/manifest.js'
 import { balanceRoutes } from './routes/balance.js'
 import { accountsRoute, dashboardRoutes, tenantsRoute } from './routes/dashboard.js'
-import { recordRoutes } from './routes/records.js'
+import { recordRoutes, type PendingCallbackStatus } from './routes/records.js'
 import { Scheduler } from './webhooks/scheduler.js'
 import { WebhookDispatcher } from './webhooks/dispatcher.js'
 
@@ -63,6 +64,10 @@ export interface AppOptions {
   connections?: ConnectionOptions
   /** Tenants kept at most (those that changed something); past it a new token may only look up (DEFAULT_MAX_TENANTS). */
   maxTenants?: number
+  /** The callback's answer while a record runs: 200, Okra's "Balance checking..." (default), or 202 `status: "pending"` (PendingCallbackStatus). */
+  pendingCallback?: PendingCallbackStatus
+  /** How long a webhook attempt waits for the receiver's answer (10 s, WEBHOOK_RETRY.timeoutMs); a test of a hanging receiver shortens it. */
+  webhookTimeoutMs?: number
 }
 
 /** The base prefixes Okra's clients use (okra-api.md §1, D21), read from openapi.yaml's servers. */
@@ -91,7 +96,11 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
   const connections = resolveConnections(options.connections)
   const secretInvalid = options.webhookSecret === undefined ? null : secretProblem(options.webhookSecret)
   if (secretInvalid !== null) throw new TypeError(`webhookSecret ${secretInvalid}`)
-  const dispatcher = new WebhookDispatcher({ logError: (error, message) => { app.log.error({ err: error }, message) }, wallNow: realNow })
+  const dispatcher = new WebhookDispatcher({
+    logError: (error, message) => { app.log.error({ err: error }, message) },
+    wallNow: realNow,
+    ...(options.webhookTimeoutMs === undefined ? {} : { timeoutMs: options.webhookTimeoutMs }),
+  })
   let store: TenantStore | null = null
   // What a wake changed is saved for nobody waiting: a refused write is logged, and the tenant's next save retries it.
   const persist = async (tenant: Tenant): Promise<void> => {
@@ -99,8 +108,9 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
   }
   const scheduler = new Scheduler(dispatcher, persist, (error, message) => { app.log.error({ err: error }, message) })
   const defaultPolicy: RecordPolicy = { kind: 'delay', ms: options.recordDelayMs ?? DEFAULT_RECORD_DELAY_MS }
+  const clock = { mode: options.clock?.mode ?? 'running', startMs: start === undefined ? realNow() : new Date(start).getTime() } as const
   const tenants = new Tenants(dataset, {
-    clock: { mode: options.clock?.mode ?? 'running', startMs: start === undefined ? realNow() : new Date(start).getTime() },
+    clock,
     policy: defaultPolicy,
     webhook: { url: options.webhook?.url ?? null, token: options.webhook?.token ?? null, secret: options.webhookSecret ?? null },
   }, realNow, (tenant, record) => dispatcher.enqueue(tenant, record), PROCESS_BYTES, options.maxTenants)
@@ -163,8 +173,16 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
     const tenant = tenants.enter(tokenOf(request, accepted))
     request.tenant = tenant
     revisionAtStart.set(request, tenant.revision)
+    const arrived = tenant.clock.now()
     // 'close' comes once per answer, a dropped connection's included: a tenant nobody changed is then forgotten.
-    reply.raw.once('close', () => { tenants.leave(tenant) })
+    reply.raw.once('close', () => {
+      tenants.leave(tenant)
+      // A call during which the tenant changed goes in its run manifest (routes/manifest.ts).
+      if (tenant.revision !== revisionAtStart.get(request)) {
+        const body = request.bodyText
+        tenant.calls.add({ at: new Date(arrived).toISOString(), method: request.method, path: request.url, body, bodyBytes: body === null ? 0 : Buffer.byteLength(body), status: reply.raw.headersSent ? reply.statusCode : 0 })
+      }
+    })
   }
   // A change is on disk before its answer leaves; a request that changed nothing writes nothing.
   if (store !== null) {
@@ -204,12 +222,14 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
     tenantsRoute(admin, doc)
     await admin.register(async (tenantAdmin) => {
       tenantAdmin.addHook('onRequest', identifyTenant)
-      adminRoutes(tenantAdmin, doc, {
-        wake: (tenant) => scheduler.wake(tenant),
-        plan: (tenant) => scheduler.plan(tenant),
-        replay: (tenant, delivery) => dispatcher.replay(tenant, delivery),
-      })
+      const background = {
+        wake: (tenant: Tenant) => scheduler.wake(tenant),
+        plan: (tenant: Tenant) => scheduler.plan(tenant),
+        replay: (tenant: Tenant, delivery: Parameters<WebhookDispatcher['replay']>[1]) => dispatcher.replay(tenant, delivery),
+      }
+      adminRoutes(tenantAdmin, doc, background)
       accountsRoute(tenantAdmin, doc)
+      manifestRoutes(tenantAdmin, doc, background, manifestOptions(options, clock, connections))
     })
   }, { prefix: '/__admin' })
   // Outside the admin-token lock: the page asks for the token and sends it with every call it makes.
@@ -221,10 +241,24 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
       okra.addHook('preValidation', okraInput)
       installTraffic(okra, prefix)
       balanceRoutes(okra, doc)
-      recordRoutes(okra, doc, prefix, (tenant) => scheduler.wake(tenant))
+      recordRoutes(okra, doc, prefix, (tenant) => scheduler.wake(tenant), options.pendingCallback)
     }, { prefix })
   }
   return app
+}
+
+/** The start-up options that shape behaviour, for a run manifest: a path or a secret is only said to be there. */
+function manifestOptions (options: AppOptions, clock: { mode: ClockMode, startMs: number }, connections: Readonly<Record<string, number>>): ManifestOptions {
+  return {
+    clock: { mode: clock.mode, start: new Date(clock.startMs).toISOString() },
+    recordDelayMs: options.recordDelayMs ?? DEFAULT_RECORD_DELAY_MS,
+    webhook: options.webhook !== undefined,
+    tokens: options.tokens === undefined ? 'any' : 'listed',
+    adminToken: options.adminToken !== undefined,
+    db: options.db !== undefined,
+    maxTenants: options.maxTenants ?? DEFAULT_MAX_TENANTS,
+    connections: { ...connections },
+  }
 }
 
 /** Whether `value` holds objects or arrays more than `limit` levels deep; iterative, so any depth is safe to measure. */

@@ -14,9 +14,10 @@ export { DEFAULT_RECORD_DELAY_MS, REALISTIC_RECORD_DELAY_MS, DEFAULT_TEST_TOKEN 
 export {
   AdminClient, AdminError, type AdminClientOptions, type Amounts, type ClockView, type DeliverySummary, type Failure, type FaultAction,
   type FaultInput, type FaultMatch, type FaultRule, type Health, type JournalEntry, type JournalFilter, type JournalPage,
-  type RecordSummary, type TenantView,
+  type Manifest, type RecordSummary, type TenantView,
 } from './client.js'
 export { StoreError } from './persistence/errors.js'
+export type { ReceivedWebhook, WaitForOptions, WebhookSink, WebhookSinkOptions } from './webhook-sink.js'
 
 /** Builds the emulator without listening, for `app.inject()` or a listen of your own. */
 export async function createApp (options: AppOptions = {}): Promise<FastifyInstance> {

@@ -42,6 +42,7 @@ interface CommandLineStart {
   adminToken?: string
   connections: ConnectionOptions
   maxTenants: number
+  pendingCallback?: 200 | 202
 }
 
 export interface ServeCommand {
@@ -78,6 +79,8 @@ Server options:
   --clock-start ISO   the instant the emulator clock starts at (default: now)
   --record-delay D    how long a refresh or check runs, in emulator time (default 3s; e.g. 500ms, 2m)
   --realistic         records take Okra's two minutes (same as --record-delay 2m)
+  --pending-callback S  the callback's status while a record runs: 200 (default: Okra's
+                      "Balance checking..." answer again) or 202 (status "pending")
   --webhook-url URL   POST an event here when a record completes or fails
   --webhook-token T   sent with each webhook as "Authorization: Bearer T"
   --webhook-secret S  sign webhooks per Standard Webhooks with S (whsec_<base64 of 24-64 bytes>);
@@ -148,6 +151,7 @@ async function serveCommand (args: readonly string[], env: Environment): Promise
       'keep-alive-timeout': { type: 'string' },
       'max-connections': { type: 'string' },
       'max-tenants': { type: 'string' },
+      'pending-callback': { type: 'string' },
     },
   })
   if (values.help === true) return { kind: 'help', defaults: await generateDefaults() }
@@ -177,6 +181,8 @@ async function serveCommand (args: readonly string[], env: Environment): Promise
   if (tokens !== undefined && tokens.length === 0) throw new UsageError('--tokens needs at least one token')
   const clockMode = values.clock ?? 'running'
   if (clockMode !== 'running' && clockMode !== 'frozen') throw new UsageError(`--clock is running or frozen, got "${clockMode}"`)
+  const pendingCallback = values['pending-callback']
+  if (pendingCallback !== undefined && pendingCallback !== '200' && pendingCallback !== '202') throw new UsageError(`--pending-callback is 200 or 202, got "${pendingCallback}"`)
   const clockStart = values['clock-start']
   if (clockStart !== undefined && Number.isNaN(Date.parse(clockStart))) throw new UsageError(`--clock-start must be an ISO date, got "${clockStart}"`)
   return {
@@ -195,6 +201,7 @@ async function serveCommand (args: readonly string[], env: Environment): Promise
       ...(webhookSecret === undefined ? {} : { webhookSecret }),
       ...(values.db === undefined ? {} : { db: values.db }),
       ...(values['admin-token'] === undefined ? {} : { adminToken: values['admin-token'] }),
+      ...(pendingCallback === undefined ? {} : { pendingCallback: Number(pendingCallback) as 200 | 202 }),
     },
   }
 }

@@ -1,5 +1,5 @@
 import type {
-  AccountBehaviourFixture, AccountFixture, BalanceFixture, BankFixture, CustomerFixture,
+  AccountBehaviourFixture, AccountFixture, BalanceFixture, BankFixture, CustomerFixture, FixtureFile,
 } from './fixture.js'
 
 /** Okra's `account` sub-document of a balance, with its bank joined in. */
@@ -20,6 +20,9 @@ export interface AccountEntry {
 
 export type AmountType = 'ledger_balance' | 'available_balance'
 
+/** What a Dataset was built from, for a run manifest to fingerprint: a fixture document, or a generator spec's knobs. */
+export type DatasetSource = { kind: 'file', file: FixtureFile } | { kind: 'generator', spec: { seed: number } }
+
 export interface DatasetStats {
   customers: number
   accounts: number
@@ -38,6 +41,7 @@ export interface Dataset {
   readonly owner: string
   readonly env: string
   readonly stats: DatasetStats
+  readonly source: DatasetSource
   /** A balance by id. */
   balance (id: string): BalanceFixture | undefined
   /** The one balance of an account (Okra keeps at most one). */

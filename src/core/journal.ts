@@ -90,7 +90,8 @@ export class RequestJournal {
   private droppedCount = 0
   private keptBytes = 0
 
-  constructor (capacity = DEFAULT_JOURNAL_CAPACITY, maxBytes = DEFAULT_JOURNAL_BYTES) {
+  /** `added` hears of each new entry, for a wait on a request to arrive. */
+  constructor (capacity = DEFAULT_JOURNAL_CAPACITY, maxBytes = DEFAULT_JOURNAL_BYTES, private readonly added: () => void = () => {}) {
     this.capacity = capacity
     this.maxBytes = maxBytes
   }
@@ -122,6 +123,7 @@ export class RequestJournal {
       this.keptBytes -= (this.entries.shift() as Kept).cost
       this.droppedCount += 1
     }
+    this.added()
   }
 
   get dropped (): number {

@@ -1,6 +1,7 @@
 import type { BalanceFixture, FixtureFile } from './fixture.js'
 import { BalanceReader, type BalanceOverlay } from './balances.js'
 import { BankLedger, sameAmounts, type Amounts, type BankEvent, type BankScripts } from './bank.js'
+import { CallLog } from './calls.js'
 import { VirtualClock, type ClockMode } from './clock.js'
 import type { Dataset } from './dataset.js'
 import { parseDuration } from './duration.js'
@@ -8,6 +9,7 @@ import { DomainError } from './errors.js'
 import { FaultBook, type FaultRule, type FaultRuleInput } from './faults.js'
 import { TenantIds } from './ids.js'
 import { RequestJournal } from './journal.js'
+import { ChangeSignal } from './signal.js'
 import { BalanceOverlays } from './overlays.js'
 import {
   earliest, nextState, processOf, RecordBook,
@@ -124,16 +126,21 @@ export interface TenantContext {
  */
 export class Tenant {
   private changes = 0
+  /** Told of every change and every journal entry, for whoever waits on this tenant (a long poll). */
+  readonly signal = new ChangeSignal()
   private readonly changed = (): void => {
     this.context.keep(this)
     this.changes += 1
+    this.signal.notify()
   }
 
   readonly records = new RecordBook(this.changed, TENANT_LIMITS.finishedRecords)
   readonly overlays = new BalanceOverlays(this.changed, { records: TENANT_LIMITS.recordsPerBalance, history: TENANT_LIMITS.historyPerBalance })
   readonly webhooks = new WebhookLog(this.changed, TENANT_LIMITS.settledWebhooks)
   readonly faults = new FaultBook(this.changed)
-  readonly journal = new RequestJournal()
+  readonly journal = new RequestJournal(undefined, undefined, () => { this.signal.notify() })
+  /** The calls that changed this tenant, for its run manifest; like the journal, not state. */
+  readonly calls = new CallLog()
   readonly snapshots = new Map<string, TenantSnapshot>()
   readonly clock: VirtualClock
   readonly bank: BankLedger
@@ -198,8 +205,8 @@ export class Tenant {
     this.data = data
     this.view = this.readerOver(data.dataset)
     this.clock.restore(VirtualClock.startingAt(this.context.realNow, copy.clock.mode, copy.clock.now).snapshot())
-    // A database written before signing existed has no secret: unsigned.
-    this.settings = { policy: copy.policy, webhook: { ...copy.webhook, secret: copy.webhook.secret ?? null } }
+    // A database written before signing existed, or a manifest (which never carries the secret), has none: the emulator's own.
+    this.settings = { policy: copy.policy, webhook: { ...copy.webhook, secret: copy.webhook.secret ?? this.context.defaults.webhook.secret } }
     this.ids.position = copy.ids
     this.records.load(copy)
     this.overlays.load(copy.overlays)
@@ -214,6 +221,13 @@ export class Tenant {
     const fresh: TenantState = { clock: { mode: clock.mode, now: clock.startMs }, policy, webhook, ids: 0, seq: 0, overlays: [], records: [], bankEvents: [], webhooks: [], faults: [] }
     this.importState(fresh, data)
     this.journal.clear()
+    this.calls.clear()
+  }
+
+  /** Starts over from a run manifest's state, over the shared fixtures unless it names a scenario: as a reset, then the state. */
+  loadManifest (state: TenantState, data: TenantData = this.context.shared): void {
+    this.reset(data)
+    this.importState(state, data)
   }
 
   loadScenario (data: TenantData): void { this.reset(data) }

@@ -195,7 +195,7 @@ export class FixtureGenerator {
       customer: customer._id,
       bank: bank.bank._id,
       name: holderName(customer.name, draws),
-      nuban: serial + String(bank.cbnCode === undefined ? draws.int(0, 9) : nubanCheckDigit(bank.cbnCode, serial)),
+      nuban: serial + String(nubanCheckDigit(bank.institutionCode, serial)),
       currency: usd ? 'USD' : 'NGN',
     }
   }

@@ -1,4 +1,4 @@
-import { lowerBound, type AccountEntry, type AmountType, type Dataset, type DatasetStats } from '../core/dataset.js'
+import { lowerBound, type AccountEntry, type AmountType, type Dataset, type DatasetSource, type DatasetStats } from '../core/dataset.js'
 import type { AccountBehaviourFixture, BalanceFixture, BankFixture, CustomerFixture, FixtureFile } from '../core/fixture.js'
 
 const NO_BEHAVIOUR: AccountBehaviourFixture = Object.freeze({})
@@ -15,6 +15,7 @@ export class JsonDataset implements Dataset {
   readonly owner: string
   readonly env: string
   readonly stats: DatasetStats
+  readonly source: DatasetSource
   private readonly balances: BalanceFixture[]
   private readonly createdMs: Float64Array
   private readonly positions = new Map<string, number>()
@@ -26,6 +27,7 @@ export class JsonDataset implements Dataset {
   constructor (file: FixtureFile) {
     this.owner = file.owner
     this.env = file.env
+    this.source = { kind: 'file', file }
     this.stats = { customers: file.customers.length, accounts: file.accounts.length, balances: file.balances.length }
     const banks = indexById('banks', file.banks)
     const customers = indexById('customers', file.customers)

@@ -1,4 +1,4 @@
-import { lowerBound, type AccountEntry, type AmountType, type Dataset, type DatasetStats } from '../core/dataset.js'
+import { lowerBound, type AccountEntry, type AmountType, type Dataset, type DatasetSource, type DatasetStats } from '../core/dataset.js'
 import type { BalanceFixture, BankFixture, CustomerFixture } from '../core/fixture.js'
 import { BANK_CATALOGUE } from './banks.js'
 import { FixtureGenerator, ENV, type GenerateOptions } from './generate.js'
@@ -18,6 +18,7 @@ export class SpecDataset implements Dataset {
   readonly owner: string
   readonly env = ENV
   readonly stats: DatasetStats
+  readonly source: DatasetSource
   private readonly generator: FixtureGenerator
   private readonly balances = new Recent<number, BalanceFixture>()
   private readonly customers = new Recent<number, CustomerFixture>()
@@ -25,6 +26,7 @@ export class SpecDataset implements Dataset {
   constructor (options: GenerateOptions) {
     this.generator = new FixtureGenerator(options)
     this.owner = this.generator.owner
+    this.source = { kind: 'generator', spec: this.generator.options }
     this.stats = { customers: this.generator.customers, accounts: this.generator.balances, balances: this.generator.balances }
   }
 

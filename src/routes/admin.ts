@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { ADVANCE_LIMITS, AdvanceRun, goalReached, parseGoal, type AdvanceStop } from '../core/advance.js'
 import { parseDuration } from '../core/duration.js'
-import { DomainError } from '../core/errors.js'
+import { DomainError, invalidField } from '../core/errors.js'
 import type { FaultRuleInput } from '../core/faults.js'
 import type { JournalFilter } from '../core/journal.js'
 import type { EmulatedRecord, RecordPolicy } from '../core/records.js'
@@ -10,8 +11,9 @@ import { maskSecret, secretProblem, type WebhookDelivery as CoreDelivery } from 
 import { resolveScenario } from '../dataset/scenarios.js'
 import type { OpenApiDocument } from '../openapi/load.js'
 import { routeSchema } from '../openapi/schemas.js'
-import type { Body, ClockView, Failure, Policy, Query, RecordSummary, TenantView, WebhookDelivery, WebhookSettings } from '../wire/index.js'
+import type { AdvanceBody, Body, ClockView, Failure, Policy, Query, RecordSummary, TenantView, WebhookDelivery, WebhookSettings } from '../wire/index.js'
 import { ok } from './envelope.js'
+import { WAIT_LIMITS, Waits, type WaitResult } from './waits.js'
 
 export function clockOf (tenant: Tenant): ClockView {
   return { now: new Date(tenant.clock.now()).toISOString(), mode: tenant.clock.mode }
@@ -50,7 +52,7 @@ function recordSummary (record: EmulatedRecord): RecordSummary {
 interface Params { id: string }
 
 /** What a tenant-wide change (reset, snapshot, restore, scenario) answers. */
-function tenantView (tenant: Tenant): TenantView {
+export function tenantView (tenant: Tenant): TenantView {
   return {
     clock: clockOf(tenant),
     scenario: tenant.scenario.label,
@@ -80,6 +82,66 @@ export interface Background {
  */
 export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, background: Background): void {
   const schema = (operationId: string) => ({ schema: routeSchema(doc, operationId) })
+  const waits = new Waits()
+  // Before the server stops accepting: a wait answers at once, so the close never waits on one.
+  app.addHook('preClose', (done) => {
+    waits.close()
+    done()
+  })
+
+  /**
+   * On a frozen clock, steps from one due instant to the next, sending the webhooks due at each
+   * before the next step, until the goal holds or a cap stops it; on a running clock, waits for the
+   * goal in real time. Moves made stay when a cap stops it: what they settled was delivered already.
+   */
+  async function advanceUntil (tenant: Tenant, reply: FastifyReply, until: string, body: AdvanceBody) {
+    // Every refusal before the first change.
+    const goal = parseGoal(tenant, until)
+    const limits = {
+      steps: body.max_steps ?? ADVANCE_LIMITS.default.steps,
+      ms: body.max_time === undefined ? ADVANCE_LIMITS.default.ms : parseDuration(body.max_time, 'max_time'),
+    }
+    if (limits.ms > ADVANCE_LIMITS.max.ms) throw invalidField('max_time', 'must be at most 365d')
+    const timeoutMs = waitTimeout(body.timeout)
+    const run = new AdvanceRun(tenant, goal, limits)
+    let stop: AdvanceStop | 'timeout' | 'closing' | 'gone' | null = null
+    if (run.reached()) {
+      // Holds already: answered at once, without taking a place among the waits.
+    } else if (tenant.clock.mode === 'running') {
+      background.plan(tenant)
+      const result = await waits.until(tenant, reply, timeoutMs, () => run.reached() || undefined)
+      stop = result.met ? null : result.end
+    } else {
+      stop = await waits.hold(tenant, reply, async (signal) => {
+        for (;;) {
+          if (signal.aborted) return signal.reason as 'closing' | 'gone'
+          const step = run.step()
+          if (step === 'reached') return null
+          if (step !== 'stepped') return step
+          await background.wake(tenant)
+        }
+      })
+    }
+    const report = {
+      ...clockOf(tenant),
+      settled: run.completed().map(recordSummary),
+      deliveries: run.deliveries().map(deliverySummary),
+      steps: run.steps,
+      waiting: run.waiting().map((r) => r._id),
+    }
+    if (stop === null) return ok('Clock advanced', report)
+    if (stop === 'gone' || stop === 'closing' || stop === 'timeout') {
+      return unmet(reply, { met: false, end: stop }, `Not ${goal.kind === 'idle' ? 'idle' : `past record ${goal.id}`} after ${timeoutMs} ms of real time; a running clock is not moved`, { reason: stop, max: timeoutMs, ...report })
+    }
+    const max = stop === 'max_steps' ? limits.steps : stop === 'max_time' ? limits.ms : undefined
+    const why = {
+      max_steps: `the clock took ${limits.steps} steps (max_steps) and something is still due`,
+      max_time: `the next due event is more than ${limits.ms} ms past where the clock stood (max_time)`,
+      // Only a record goal can find nothing due: idle holds then.
+      nothing_due: `record ${until.slice('record:'.length)} is running and nothing is due: only a poll or an admin call ends it`,
+    }[stop]
+    throw new DomainError('OKRA_EMU_ADVANCE_LIMIT', `Stopped: ${why}; the clock stays at ${report.now}`, { reason: stop, ...(max === undefined ? {} : { max }), ...report })
+  }
 
   app.post('/reset', schema('adminReset'), async (request) => {
     request.tenant.reset()
@@ -107,11 +169,17 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, backgro
 
   app.get('/clock', schema('adminGetClock'), async (request) => ok('Clock read', clockOf(request.tenant)))
 
-  app.post('/clock/advance', schema('adminAdvanceClock'), async (request) => {
-    const { by } = request.body as Body<'adminAdvanceClock'>
-    const settled = request.tenant.advance(parseDuration(by, 'by'))
-    await background.wake(request.tenant)
-    return ok('Clock advanced', { ...clockOf(request.tenant), settled: settled.map(recordSummary) })
+  app.post('/clock/advance', schema('adminAdvanceClock'), async (request, reply) => {
+    const body = request.body as AdvanceBody
+    const { tenant } = request
+    const given = (['by', 'to', 'until'] as const).filter((field) => body[field] !== undefined)
+    if (given.length > 1) throw invalidField(given[1] as string, 'give one of "by", "to" or "until"')
+    const capped = (['max_steps', 'max_time', 'timeout'] as const).find((field) => body[field] !== undefined)
+    if (body.until !== undefined) return await advanceUntil(tenant, reply, body.until, body)
+    if (capped !== undefined) throw invalidField(capped, 'goes only with "until"')
+    const settled = tenant.advance(body.to === undefined ? parseDuration(body.by, 'by') : msUntil(tenant, body.to))
+    await background.wake(tenant)
+    return ok('Clock advanced', { ...clockOf(tenant), settled: settled.map(recordSummary) })
   })
   app.post('/clock/freeze', schema('adminFreezeClock'), async (request) => {
     request.tenant.clock.freeze()
@@ -127,6 +195,20 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, backgro
   app.get('/records', schema('adminListRecords'), async (request) => {
     request.tenant.settleDue()
     return ok('Records listed', { records: [...request.tenant.records.values()].map(recordSummary) })
+  })
+  app.get<{ Params: Params }>('/records/:id', schema('adminGetRecord'), async (request, reply) => {
+    const { tenant } = request
+    const query = request.query as Query<'adminGetRecord'>
+    const timeoutMs = waitTimeout(query.timeout)
+    const goal = { kind: 'record', id: request.params.id } as const
+    const record = tenant.records.of(goal.id)
+    tenant.settleDue()
+    background.plan(tenant)
+    if (query.wait === undefined) return ok('Record read', recordSummary(record))
+    const result = await waits.until(tenant, reply, timeoutMs, () => goalReached(tenant, goal) || undefined)
+    const now = recordSummary(tenant.records.get(goal.id) ?? record)
+    if (result.met) return ok('Record finished', now)
+    return unmet(reply, result, `Record ${goal.id} was still running after ${timeoutMs} ms`, { record: now })
   })
   app.post<{ Params: Params }>('/records/:id/complete', schema('adminCompleteRecord'), async (request) => {
     const record = request.tenant.completeNow(request.params.id)
@@ -181,7 +263,7 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, backgro
     return ok('Fault rule removed', rule)
   })
 
-  app.get('/requests', schema('adminListRequests'), async (request) => {
+  app.get('/requests', schema('adminListRequests'), async (request, reply) => {
     const query = request.query as Query<'adminListRequests'>
     const filter: JournalFilter = {}
     if (query.method !== undefined) filter.method = query.method
@@ -191,7 +273,15 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, backgro
     if (query.customer !== undefined) filter.customer = query.customer
     if (query.fault !== undefined) filter.fault = query.fault === 'true'
     if (query.limit !== undefined) filter.limit = Number(query.limit)
-    return ok('Requests listed', request.tenant.journal.query(filter))
+    const { journal } = request.tenant
+    if (query.wait === undefined) return ok('Requests listed', journal.query(filter))
+    const wanted = Number(query.count ?? 1)
+    const timeoutMs = waitTimeout(query.timeout)
+    // Counting needs no entry listed: limit 0 lists none.
+    const result = await waits.until(request.tenant, reply, timeoutMs, () => journal.query({ ...filter, limit: 0 }).count >= wanted || undefined)
+    const page = journal.query(filter)
+    if (result.met) return ok('Requests listed', page)
+    return unmet(reply, result, `${page.count} of the ${wanted} requests waited for had arrived after ${timeoutMs} ms`, { wanted, ...page })
   })
   app.delete('/requests', schema('adminClearRequests'), async (request) => {
     const removed = request.tenant.journal.size
@@ -199,9 +289,19 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, backgro
     return ok('Requests cleared', { removed })
   })
 
-  app.get('/webhooks', schema('adminListWebhooks'), async (request) => {
+  app.get('/webhooks', schema('adminListWebhooks'), async (request, reply) => {
     const { tenant } = request
-    return ok('Webhook deliveries listed', { settings: settingsView(tenant), deliveries: tenant.webhooks.list().map(deliverySummary) })
+    const query = request.query as Query<'adminListWebhooks'>
+    const matching = (state: string | undefined) => tenant.webhooks.list()
+      .filter((d) => (query.record === undefined || d.event.record === query.record) && (state === undefined || d.state === state))
+    if (query.wait === undefined) return ok('Webhook deliveries listed', { settings: settingsView(tenant), deliveries: matching(query.state).map(deliverySummary) })
+    const wanted = Number(query.count ?? 1)
+    const timeoutMs = waitTimeout(query.timeout)
+    // Waiting is for a delivery that has succeeded, unless the state asked is another.
+    const state = query.state ?? 'delivered'
+    const result = await waits.until(tenant, reply, timeoutMs, () => matching(state).length >= wanted || undefined)
+    if (result.met) return ok('Webhook deliveries listed', { settings: settingsView(tenant), deliveries: matching(state).map(deliverySummary) })
+    return unmet(reply, result, `Fewer than ${wanted} deliveries ${state} after ${timeoutMs} ms`, { wanted, deliveries: matching(undefined).map(deliverySummary) })
   })
   app.put('/webhooks/settings', schema('adminSetWebhookSettings'), async (request) => {
     const { tenant } = request
@@ -210,6 +310,8 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, backgro
     if (problem !== null) throw new DomainError('OKRA_EMU_INVALID_FIELD', `Invalid field "secret": ${problem}`, { field: 'secret' })
     // An omitted secret is the emulator's own (--webhook-secret), so a test setting only its URL keeps the signing.
     tenant.webhook = { url, token: token ?? null, secret: secret === undefined ? tenant.defaultWebhookSecret : secret }
+    // The run manifest keeps the text of every call that changed the tenant: the secret goes in masked.
+    if (typeof secret === 'string') request.bodyText = JSON.stringify({ ...(request.body as object), secret: maskSecret(secret) })
     return ok('Webhook settings saved', settingsView(tenant))
   })
   app.post<{ Params: Params }>('/webhooks/:id/replay', schema('adminReplayWebhook'), async (request) => {
@@ -252,4 +354,31 @@ function deliverySummary (delivery: CoreDelivery): WebhookDelivery {
 function settingsView (tenant: Tenant): WebhookSettings {
   const { url, token, secret } = tenant.webhook
   return { url, token, secret: maskSecret(secret) }
+}
+
+/** A wait's timeout in real milliseconds: WAIT_LIMITS' default when not given, at most its maximum. */
+function waitTimeout (value: string | number | undefined): number {
+  if (value === undefined) return WAIT_LIMITS.defaultTimeoutMs
+  const ms = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : parseDuration(value, 'timeout')
+  if (ms > WAIT_LIMITS.maxTimeoutMs) throw invalidField('timeout', `must be at most ${WAIT_LIMITS.maxTimeoutMs / 1000}s`)
+  return ms
+}
+
+/** Milliseconds from the tenant's now to an instant, which must not be in its past. */
+function msUntil (tenant: Tenant, to: string): number {
+  const ms = Date.parse(to) - tenant.clock.now()
+  if (ms < 0) throw new DomainError('OKRA_EMU_CLOCK_BACKWARDS', `The clock only moves forward: "to" is before ${new Date(tenant.clock.now()).toISOString()}`)
+  return ms
+}
+
+/**
+ * The answer of a wait whose condition did not hold: a 408 carrying what it saw, or nothing when
+ * the client has gone (there is nobody to answer).
+ */
+function unmet (reply: FastifyReply, result: Extract<WaitResult<unknown>, { met: false }>, message: string, seen: Record<string, unknown>): undefined {
+  if (result.end === 'gone') {
+    reply.hijack()
+    return undefined
+  }
+  throw new DomainError('OKRA_EMU_WAIT_TIMEOUT', result.end === 'closing' ? 'The emulator is closing; the wait ended before its condition held' : message, seen)
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { parseDayRange, type BalanceType, type BalanceView } from '../core/balances.js'
 import { paginate, parsePageRequest, type Page } from '../core/pagination.js'
+import { withOwnedRecords, withRecordIds } from '../core/record-shapes.js'
 import type { Tenant } from '../core/tenant.js'
 import { routeSchema } from '../openapi/schemas.js'
 import type { OpenApiDocument } from '../openapi/load.js'
@@ -12,7 +13,7 @@ type Body = Record<string, unknown>
 interface Lookup {
   operationId: string
   path: string
-  find (tenant: Tenant, body: Body): Page<BalanceView>
+  find (tenant: Tenant, body: Body): Page<BalanceView | object>
 }
 
 const includePeriodic = (body: Body): boolean => body.includePeriodic !== false && body.includePeriodic !== 'false'
@@ -28,8 +29,8 @@ const LOOKUPS: Lookup[] = [
   {
     operationId: 'getBalanceByCustomer',
     path: '/balance/getByCustomer',
-    // pyokra names the customer `id` (D3); `customer` wins when both are sent.
-    find: (tenant, body) => tenant.reader.byCustomer(text(body.customer ?? body.id), parsePageRequest(body), includePeriodic(body)),
+    // pyokra names the customer `id` (D3); `customer` wins when both are sent. Records as ids, as Okra's reference shows here.
+    find: (tenant, body) => withRecordIds(tenant.reader.byCustomer(text(body.customer ?? body.id), parsePageRequest(body), includePeriodic(body))),
   },
   {
     operationId: 'getBalanceByAccount',
@@ -66,7 +67,8 @@ export function balanceRoutes (app: FastifyInstance, doc: OpenApiDocument): void
   }
   app.post('/products/balances', { schema: routeSchema(doc, 'listBalances') }, async (request) => {
     const body = (request.body ?? {}) as Body
-    const page = request.tenant.reader.all(parsePageRequest(body), includePeriodic(body))
+    // Records as `{_id, env, owner}`, as Okra's product page shows this list.
+    const page = withOwnedRecords(request.tenant.reader.all(parsePageRequest(body), includePeriodic(body)))
     return ok(MESSAGES.balancesRetrieved, { pagination: page.pagination, balances: page.items })
   })
 }

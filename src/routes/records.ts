@@ -11,6 +11,16 @@ import { ok } from './envelope.js'
 
 const CHECKING = 'Balance checking...'
 
+/**
+ * How the callback answers while its record runs; Okra documents no answer for it (okra-api.md §4.3).
+ * 200: Okra's own "Balance checking..." answer to the refresh or check, repeated byte for byte, which
+ * every client reads as a success (okra-node 0.1's getRecordByMethod hands a callback only a
+ * `status: "success"` body's data; okra-node 0.2 and axios-based clients throw on no 2xx, but a 200
+ * is one). 202: the emulator's earlier `status: "pending"` answer, for clients written against it.
+ * Both carry `Retry-After`.
+ */
+export type PendingCallbackStatus = 200 | 202
+
 /** Where a client polls for a record: this emulator, as the client reached it, under the same prefix. */
 function callbackUrlFor (request: FastifyRequest, prefix: string, method: RecordMethod) {
   return (recordId: string) => `${request.protocol}://${request.host}${prefix}/callback?record=${recordId}&method=${method}`
@@ -20,7 +30,7 @@ function callbackUrlFor (request: FastifyRequest, prefix: string, method: Record
  * Okra's asynchronous balance: refresh and check answer at once; the callback tells the result.
  * `wake` (the scheduler's, from app.ts) settles what is due and sets the timer for what comes next.
  */
-export function recordRoutes (app: FastifyInstance, doc: OpenApiDocument, prefix: string, wake: (tenant: Tenant) => Promise<void>): void {
+export function recordRoutes (app: FastifyInstance, doc: OpenApiDocument, prefix: string, wake: (tenant: Tenant) => Promise<void>, pending: PendingCallbackStatus = 200): void {
   const start = (method: RecordMethod) => async (request: FastifyRequest) => {
     const { account_id: accountId } = request.body as Body<'refreshBalance'>
     const record = request.tenant.startRecord(method, accountId, callbackUrlFor(request, prefix, method))
@@ -36,13 +46,14 @@ export function recordRoutes (app: FastifyInstance, doc: OpenApiDocument, prefix
     const query = request.query as Query<'pollCallback'>
     const record = request.tenant.poll(query.record, query.method)
     wake(request.tenant).catch(() => {})
-    return answerFor(request, reply, record)
+    return answerFor(request, reply, record, pending)
   })
 }
 
-function answerFor (request: FastifyRequest, reply: FastifyReply, record: EmulatedRecord) {
+function answerFor (request: FastifyRequest, reply: FastifyReply, record: EmulatedRecord, pending: PendingCallbackStatus) {
   if (record.state === 'running') {
     reply.header('retry-after', String(retryAfterSeconds(record, request.tenant.clock.now())))
+    if (pending === 200) return ok(CHECKING, { callback_url: record.callbackUrl, record: record._id, method: record.method })
     reply.code(202)
     return { status: 'pending', message: CHECKING, data: { record: record._id, method: record.method, callback_url: record.callbackUrl } }
   }

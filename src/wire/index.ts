@@ -35,6 +35,10 @@ export type Policy =
 export type Failure = Variant<Schemas['Failure'], 'timeout'> | Variant<Schemas['Failure'], 'bank_error', 'message'>
 
 export type ClockView = Schemas['ClockView']
+/** POST /__admin/clock/advance: one of `by`, `to` or `until`, and the caps of `until`. */
+export type AdvanceBody = Schemas['AdvanceBody']
+/** What an advance `until` a goal did before a cap or a timeout stopped it (its 408's data). */
+export type AdvanceStopped = Schemas['AdvanceStopped']
 export type TenantView = Schemas['TenantView']
 /** How a failed record ended: a bank failure, or the emulator's own. */
 export type RecordFailure = Failure | Schemas['EmulatorFailure']
@@ -44,6 +48,8 @@ export type FaultAction = Schemas['FaultAction']
 export type FaultRuleBody = Schemas['FaultRuleBody']
 export type FaultRule = Schemas['FaultRule']
 export type JournalEntry = Schemas['JournalEntry']
+/** A run manifest: what reproduces a tenant's state (GET/POST /__admin/manifest). */
+export type Manifest = Schemas['Manifest']
 export type WebhookSettings = Schemas['WebhookSettings']
 export type WebhookDelivery = Schemas['WebhookDelivery']
 export type Bank = Schemas['Bank']

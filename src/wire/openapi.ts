@@ -16,7 +16,8 @@ export interface paths {
         /**
          * Balances of one customer, paginated.
          * @description Takes `customer`, or `id` as pyokra sends it; `customer` wins when both are sent. Unknown
-         *     customers answer an empty page, as a paginated query does.
+         *     customers answer an empty page, as a paginated query does. Each balance's `record` is a list
+         *     of record ids, as Okra's reference shows for this route (its `Balance1`, `array[string]`).
          */
         post: operations["getBalanceByCustomer"];
         delete?: never;
@@ -37,7 +38,10 @@ export interface paths {
         /**
          * The balance of one account, paginated.
          * @description Takes `account` or `account_id` (the okra-node SDK sends `account_id`); `account` wins when
-         *     both are sent. Unknown accounts answer an empty page.
+         *     both are sent. Unknown accounts answer an empty page. Each balance's `record` is a list of
+         *     `{_id, status:{process:{running, completed}}}`, as Okra's reference shows for this route (its
+         *     `Balance2`); the look-ups Okra gives no sample for (getById, getByDate, getByCustomerDate,
+         *     getByType) and the refresh's callback answer the same (**emulator choice**: the richest shape).
          */
         post: operations["getBalanceByAccount"];
         delete?: never;
@@ -151,7 +155,10 @@ export interface paths {
         put?: never;
         /**
          * Every balance, paginated.
-         * @description Answers `Balances successfully retrieved` and the list under `balances`, as Okra's product page shows.
+         * @description Answers `Balances successfully retrieved` and the list under `balances`, as Okra's product page
+         *     shows; each balance's `record` is a list of `{_id, env, owner}`, as that sample shows. The
+         *     sample's `owner` as `{_id, name, app_name}` objects is not followed (**emulator choice**): the
+         *     fixtures know the company's id, not its names, so `owner` stays the reference's list of ids.
          */
         post: operations["listBalances"];
         delete?: never;
@@ -228,8 +235,12 @@ export interface paths {
         };
         /**
          * Poll a record.
-         * @description **Emulator choice** (Okra documents no pending answer): 202 with `status: "pending"` and a
-         *     `Retry-After` header while the record runs. Done: 200 with the check or refresh result.
+         * @description **Emulator choice** (Okra documents no pending answer): while the record runs, 200 with Okra's own
+         *     answer to the refresh or check again (`{"status":"success","message":"Balance checking...","data":{callback_url, record, method}}`),
+         *     which every Okra client reads as a success (okra-node 0.1's getRecordByMethod passes on only a
+         *     `status: "success"` body), and a `Retry-After` header. Started with `--pending-callback 202`
+         *     (`pendingCallback: 202`), the emulator answers 202 with `status: "pending"` instead. Done: 200
+         *     with the check or refresh result: a client tells the two 200s apart by `balance_changed`.
          *     A bank time-out: 503 with Okra's documented message; another bank failure: 400 naming the record.
          */
         get: operations["pollCallback"];
@@ -270,6 +281,13 @@ export interface paths {
         /**
          * Move the clock forward; every record due by then completes, in due order, before the answer.
          * @description Answers after the records it settled and the webhook attempts they (or retries falling due) caused.
+         *     Give one of `by` (a duration), `to` (an instant) or `until`. `until: "idle"` moves the clock from
+         *     one due event to the next (a record completing, a webhook attempt or retry), settling each and
+         *     awaiting its webhook attempts, until nothing is left that time would move; `until: "record:<id>"`
+         *     until that record has finished (and its webhook's first attempt is made). Bounded by `max_steps`
+         *     (default 100, at most 1000) and `max_time` (emulator time moved, default 1d, at most 365d); past
+         *     either the answer is a 408 saying which, and the moves made stay. On a running clock `until`
+         *     moves nothing: it waits in real time, up to `timeout` (default 5s, at most 60s), for the same.
          */
         post: operations["adminAdvanceClock"];
         delete?: never;
@@ -321,6 +339,28 @@ export interface paths {
         };
         /** This tenant's records with their state and policy. */
         get: operations["adminListRecords"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__admin/records/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One record; with `wait=completed`, answers once it has finished (done or failed).
+         * @description Without `wait`, answers the record at once. With `wait=completed` it answers as soon as the
+         *     record has finished in any outcome (done or failed), at once if it has; or 408 at `timeout`
+         *     (default 5s, at most 60s, real time) with the record as it stood. The wait moves no clock.
+         */
+        get: operations["adminGetRecord"];
         put?: never;
         post?: never;
         delete?: never;
@@ -425,7 +465,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The webhook settings and the delivery log, every attempt included. */
+        /**
+         * The webhook settings and the delivery log, every attempt included; with `wait=1`, answers once a matching delivery has succeeded.
+         * @description `record` and `state` filter the deliveries listed. With `wait=1` it answers as soon as at least
+         *     `count` (default 1) deliveries match and are in `state` (`delivered` unless given), at once if
+         *     they are; or 408 at `timeout` (default 5s, at most 60s, real time) with the deliveries matching
+         *     `record` as they stood. The wait moves no clock.
+         */
         get: operations["adminListWebhooks"];
         put?: never;
         post?: never;
@@ -706,6 +752,36 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/__admin/manifest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What reproduces this tenant's state, as one document (README, "Run manifest").
+         * @description The emulator's version, a digest of the shared fixtures, the start-up options that shape
+         *     behaviour (never a path or a secret), the clock, the tenant's state as a snapshot holds it
+         *     (with its scenario, if it loaded one) and the calls that changed it, oldest first: the newest
+         *     500 (and 256 KiB of their text), with `calls.dropped` counting those let go.
+         */
+        get: operations["adminGetManifest"];
+        put?: never;
+        /**
+         * Rebuild a manifest's state in this tenant, starting it over on it.
+         * @description The whole document is checked before anything changes: a wrong shape, or an id the fixtures
+         *     do not hold, is a 400 naming the field. A manifest made over other fixtures (its
+         *     `fixtures.digest` is not this emulator's) is a 409, unless it carries its scenario. The
+         *     journal and the call list start over; named snapshots stay. Up to 64 MiB.
+         */
+        post: operations["adminLoadManifest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     recordSettled: {
@@ -747,7 +823,7 @@ export interface webhooks {
                 };
             };
             responses: {
-                /** @description Any 2xx ends the delivery; any other answer */
+                /** @description Any 2xx ends the delivery; any other answer, or none within the attempt time-out (10 s by default), is a failed attempt. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -963,6 +1039,38 @@ export interface components {
         };
         /** @description A duration such as "3s", "2m", "1h30m", "250ms", or a number of milliseconds. */
         Duration: string | number;
+        /** @description How long a wait lasts at most, in real time (default 5s, at most 60s), e.g. "50ms", "5s", or milliseconds. */
+        WaitTimeout: string;
+        /**
+         * @description `1` (or `true`) waits for the condition instead of answering at once.
+         * @enum {string}
+         */
+        WaitFlag: "1" | "true";
+        /** @description How many matching entries a wait needs (default 1). */
+        WaitCount: string;
+        AdvanceBody: {
+            by?: components["schemas"]["Duration"];
+            /** Format: date-time */
+            to?: string;
+            until?: string;
+            max_steps?: number;
+            max_time?: components["schemas"]["Duration"];
+            timeout?: components["schemas"]["Duration"];
+        };
+        AdvanceStopped: {
+            /** @enum {string} */
+            reason: "max_steps" | "max_time" | "nothing_due" | "timeout" | "closing";
+            /** @description The bound reached: steps (max_steps), or milliseconds (max_time: emulator time; timeout: real time). */
+            max?: number;
+            /** Format: date-time */
+            now: string;
+            /** @enum {string} */
+            mode: "running" | "frozen";
+            settled: components["schemas"]["RecordSummary"][];
+            deliveries: components["schemas"]["WebhookDelivery"][];
+            steps: number;
+            waiting: string[];
+        };
         /**
          * @description When a record completes: `delay` (after that much emulator time), `polls` (on its Nth poll of
          *     the callback), `immediate` (before the refresh or check answers) or `manual` (only when told
@@ -1210,8 +1318,10 @@ export interface components {
             ledger_balance: components["schemas"]["PeriodicEntry"][];
         };
         /**
-         * @description A balance as Okra stores it (okra-api.md §5). `available_balance` is absent when the bank
-         *     reports none; `periodic` is absent when the request said `includePeriodic: false`.
+         * @description A balance as Okra stores it (okra-api.md §5), its `record` as getByAccount's reference
+         *     (`Balance2`) shows it. `available_balance` is absent when the bank reports none; `periodic`
+         *     is absent when the request said `includePeriodic: false`. getByCustomer and products/balances
+         *     show `record` their own way (BalanceWithRecordIds, ListedBalance).
          */
         Balance: {
             _id: string;
@@ -1233,6 +1343,63 @@ export interface components {
             id: string;
             periodic?: components["schemas"]["Periodic"];
         };
+        /** @description A balance as getByCustomer answers it (Okra's reference `Balance1`), its `record` the record ids alone. */
+        BalanceWithRecordIds: {
+            _id: string;
+            account: components["schemas"]["Account"];
+            /** @enum {integer} */
+            __v: 0;
+            available_balance?: number;
+            /** Format: date-time */
+            created_at: string;
+            currency: string;
+            customer: components["schemas"]["Customer"];
+            env: string;
+            /** Format: date-time */
+            last_updated: string;
+            ledger_balance: number;
+            owner: string[];
+            record: string[];
+            connected: string[];
+            id: string;
+            periodic?: components["schemas"]["Periodic"];
+        };
+        OwnedRecordRef: {
+            _id: string;
+            env: string;
+            owner: string;
+        };
+        /** @description A balance as products/balances answers it (Okra's product page sample), its `record` as `{_id, env, owner}`. */
+        ListedBalance: {
+            _id: string;
+            account: components["schemas"]["Account"];
+            /** @enum {integer} */
+            __v: 0;
+            available_balance?: number;
+            /** Format: date-time */
+            created_at: string;
+            currency: string;
+            customer: components["schemas"]["Customer"];
+            env: string;
+            /** Format: date-time */
+            last_updated: string;
+            ledger_balance: number;
+            owner: string[];
+            record: components["schemas"]["OwnedRecordRef"][];
+            connected: string[];
+            id: string;
+            periodic?: components["schemas"]["Periodic"];
+        };
+        CustomerBalancePageEnvelope: {
+            /** @enum {string} */
+            status: "success";
+            /** @enum {string} */
+            message: "Balance retrieved succesfully";
+            data: {
+                pagination: components["schemas"]["Pagination"];
+                balance: components["schemas"]["BalanceWithRecordIds"][];
+            };
+        };
         BalancePageEnvelope: {
             /** @enum {string} */
             status: "success";
@@ -1250,8 +1417,178 @@ export interface components {
             message: "Balances successfully retrieved";
             data: {
                 pagination: components["schemas"]["Pagination"];
-                balances: components["schemas"]["Balance"][];
+                balances: components["schemas"]["ListedBalance"][];
             };
+        };
+        /** @description A run manifest (README, "Run manifest"). Only `format`, `version`, `fixtures`, `scenario` and `state` are read back; the rest is for people. */
+        Manifest: {
+            /** @constant */
+            format: "okra-emulator/manifest";
+            /** @constant */
+            version: 1;
+            /** @description The version of the emulator that wrote it. */
+            emulator?: string;
+            fixtures: {
+                digest: string;
+                /**
+                 * @description A fixture document, or a `{"generate": ...}` spec.
+                 * @enum {string}
+                 */
+                kind?: "file" | "generator";
+                /** @description The generator's seed, when the fixtures name one. */
+                seed?: number | null;
+            };
+            options?: components["schemas"]["ManifestOptions"];
+            clock?: components["schemas"]["ClockView"];
+            /** @description The scenario the tenant loaded, as `POST /__admin/scenario` takes it: `{"name": ...}` or the fixture document; null on the shared fixtures. */
+            scenario: {
+                [key: string]: unknown;
+            } | null;
+            state: components["schemas"]["ManifestState"];
+            calls?: {
+                dropped: number;
+                items: components["schemas"]["ManifestCall"][];
+            };
+        };
+        /** @description The start-up options that shape behaviour; a path or a secret is only said to be set. */
+        ManifestOptions: {
+            clock?: {
+                /** @enum {string} */
+                mode: "running" | "frozen";
+                /** Format: date-time */
+                start: string;
+            };
+            recordDelayMs?: number;
+            /** @description A start-up webhook URL was given. */
+            webhook?: boolean;
+            /** @enum {string} */
+            tokens?: "any" | "listed";
+            adminToken?: boolean;
+            db?: boolean;
+            maxTenants?: number;
+            connections?: {
+                [key: string]: number;
+            };
+        };
+        ManifestCall: {
+            /**
+             * Format: date-time
+             * @description Emulator time the call arrived.
+             */
+            at: string;
+            method: string;
+            /** @description Path and query string as sent. */
+            path: string;
+            /** @description The body as sent, its first 2 KiB; null when none was read. */
+            body: string | null;
+            bodyBytes: number;
+            /** @description 0 when no answer was sent (a fault closed the connection). */
+            status: number;
+        };
+        /** @description What the tenant changed over its fixtures, as a snapshot holds it (TenantState in src/core/tenant.ts), its lists of pairs written as objects. */
+        ManifestState: {
+            clock: {
+                /** @enum {string} */
+                mode: "running" | "frozen";
+                /** @description Emulator milliseconds. */
+                now: number;
+            };
+            policy: components["schemas"]["ManifestPolicy"];
+            webhook: {
+                url: string | null;
+                token: string | null;
+            };
+            ids: number;
+            seq: number;
+            /** @description By balance id. */
+            overlays: {
+                [key: string]: components["schemas"]["ManifestOverlay"];
+            };
+            records: components["schemas"]["ManifestRecord"][];
+            /** @description By account id, in time order. */
+            bankEvents: {
+                [key: string]: components["schemas"]["ManifestBankEvent"][];
+            };
+            webhooks: components["schemas"]["ManifestDelivery"][];
+            faults: components["schemas"]["ManifestFaultRule"][];
+        };
+        ManifestAmount: number;
+        ManifestPolicy: {
+            /** @enum {string} */
+            kind: "delay" | "polls" | "immediate" | "manual";
+            ms?: number;
+            polls?: number;
+        };
+        ManifestOutcome: {
+            /** @enum {string} */
+            kind: "success" | "timeout" | "bank_error" | "emulator_error";
+            message?: string;
+        };
+        ManifestRecord: {
+            _id: string;
+            /** @enum {string} */
+            method: "BALANCE" | "CHECK_BALANCE";
+            account: string;
+            balance: string;
+            seq: number;
+            createdAt: number;
+            callbackUrl: string;
+            policy: components["schemas"]["ManifestPolicy"];
+            outcome: components["schemas"]["ManifestOutcome"];
+            /** @enum {string} */
+            state: "running" | "done" | "failed";
+            polls: number;
+            dueAt: number | null;
+            endedAt: number | null;
+            result: {
+                balance_changed: boolean;
+                /** Format: date-time */
+                last_checked: string;
+                /** Format: date-time */
+                last_fetched: string;
+            } | null;
+            failure: components["schemas"]["ManifestOutcome"] | null;
+        };
+        ManifestOverlay: {
+            available_balance?: components["schemas"]["ManifestAmount"];
+            ledger_balance: components["schemas"]["ManifestAmount"];
+            /** Format: date-time */
+            last_updated: string;
+            /** Format: date-time */
+            last_fetched: string;
+            periodic: components["schemas"]["Periodic"];
+            records: string[];
+        };
+        /** @description A posting, or amounts set; `at` in emulator milliseconds. */
+        ManifestBankEvent: {
+            at: number;
+            posting?: components["schemas"]["ManifestAmount"];
+            ledger_balance?: components["schemas"]["ManifestAmount"];
+            available_balance?: components["schemas"]["ManifestAmount"];
+        };
+        /** @description A webhook delivery as the tenant keeps it. Fields beyond these pass through as they are, so a manifest keeps what later deliveries carry. */
+        ManifestDelivery: {
+            id: string;
+            url: string;
+            token: string | null;
+            event: components["schemas"]["WebhookEvent"];
+            /** @enum {string} */
+            state: "pending" | "delivered" | "failed" | "dropped";
+            attempts: components["schemas"]["WebhookAttempt"][];
+            nextAttemptAt: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        ManifestFaultRule: {
+            id: string;
+            match: components["schemas"]["FaultMatch"];
+            action: components["schemas"]["FaultAction"];
+            times: number | null;
+            share: number | null;
+            seed: number;
+            matched: number;
+            applied: number;
+            rng: number;
         };
     };
     responses: {
@@ -1342,10 +1679,22 @@ export interface components {
                 "application/json": components["schemas"]["BalancePageEnvelope"];
             };
         };
+        /** @description A page of a customer's balances, each balance's records as ids. */
+        CustomerBalancePage: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["CustomerBalancePageEnvelope"];
+            };
+        };
     };
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description The emulator's own stable error code (see the README's error table). */
+        ErrorCode: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -1363,7 +1712,7 @@ export interface operations {
             };
         };
         responses: {
-            200: components["responses"]["BalancePage"];
+            200: components["responses"]["CustomerBalancePage"];
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
         };
@@ -1573,16 +1922,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The record is done. */
+            /** @description The record is done, or (by default) still running. */
             200: {
                 headers: {
+                    /** @description While the record runs: seconds until it is expected to be done. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CallbackDoneEnvelope"];
+                    "application/json": components["schemas"]["CallbackDoneEnvelope"] | components["schemas"]["RecordStartedEnvelope"];
                 };
             };
-            /** @description The record is still running. */
+            /** @description The record is still running (only with `--pending-callback 202`). */
             202: {
                 headers: {
                     /** @description Seconds until the record is expected to be done. */
@@ -1621,13 +1972,11 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    by: components["schemas"]["Duration"];
-                };
+                "application/json": components["schemas"]["AdvanceBody"] | unknown | unknown | unknown;
             };
         };
         responses: {
-            /** @description The clock after the move, and the records it settled. */
+            /** @description The clock after the move, and the records it settled; with `until`, also the webhook attempts made and the steps taken. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1643,12 +1992,40 @@ export interface operations {
                             /** @enum {string} */
                             mode: "running" | "frozen";
                             settled: components["schemas"]["RecordSummary"][];
+                            /** @description With `until`: the deliveries that had an attempt made meanwhile. */
+                            deliveries?: components["schemas"]["WebhookDelivery"][];
+                            /** @description With `until`: due instants the clock moved to (0 on a running clock). */
+                            steps?: number;
+                            /** @description With `until`: records still running that only a poll or an admin call ends (polls, manual). */
+                            waiting?: string[];
                         };
                     };
                 };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            /**
+             * @description `until` stopped before its goal: `reason` is `max_steps` or `max_time` (the cap, `max`, was
+             *     reached), `nothing_due` (the record only a poll or an admin call can end), `timeout` (a running
+             *     clock's wait) or `closing` (the emulator is shutting down). `data` is what happened so far.
+             */
+            408: {
+                headers: {
+                    "X-Okra-Emulator-Error": components["headers"]["ErrorCode"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "error";
+                        message: string;
+                        data: components["schemas"]["AdvanceStopped"];
+                    };
+                };
+            };
+            409: components["responses"]["Error"];
+            503: components["responses"]["Error"];
         };
     };
     adminFreezeClock: {
@@ -1703,6 +2080,45 @@ export interface operations {
                 };
             };
             401: components["responses"]["Error"];
+        };
+    };
+    adminGetRecord: {
+        parameters: {
+            query?: {
+                wait?: "completed";
+                timeout?: components["schemas"]["WaitTimeout"];
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["AdminRecord"];
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            /** @description The record had not finished by the timeout; `data.record` is how it stood. */
+            408: {
+                headers: {
+                    "X-Okra-Emulator-Error": components["headers"]["ErrorCode"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "error";
+                        message: string;
+                        data: {
+                            record: components["schemas"]["RecordSummary"];
+                        };
+                    };
+                };
+            };
+            409: components["responses"]["Error"];
+            503: components["responses"]["Error"];
         };
     };
     adminCompleteRecord: {
@@ -1841,7 +2257,14 @@ export interface operations {
     };
     adminListWebhooks: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The record whose event a delivery carries. */
+                record?: string;
+                state?: "pending" | "delivered" | "failed" | "dropped";
+                wait?: components["schemas"]["WaitFlag"];
+                count?: components["schemas"]["WaitCount"];
+                timeout?: components["schemas"]["WaitTimeout"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1865,7 +2288,28 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            /** @description Fewer than `count` deliveries matched by the timeout; `data.deliveries` are those matching `record` (in any state) as they stood. */
+            408: {
+                headers: {
+                    "X-Okra-Emulator-Error": components["headers"]["ErrorCode"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "error";
+                        message: string;
+                        data: {
+                            wanted: number;
+                            deliveries: components["schemas"]["WebhookDelivery"][];
+                        };
+                    };
+                };
+            };
+            409: components["responses"]["Error"];
+            503: components["responses"]["Error"];
         };
     };
     adminSetWebhookSettings: {
@@ -2266,6 +2710,10 @@ export interface operations {
                 customer?: string;
                 fault?: "true" | "false";
                 limit?: string;
+                /** @description Answer once at least `count` kept entries match (at once if they do), or 408 at `timeout`. */
+                wait?: components["schemas"]["WaitFlag"];
+                count?: components["schemas"]["WaitCount"];
+                timeout?: components["schemas"]["WaitTimeout"];
             };
             header?: never;
             path?: never;
@@ -2293,6 +2741,28 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            /** @description Fewer than `count` entries matched by the timeout; `data` is the page as it stood. */
+            408: {
+                headers: {
+                    "X-Okra-Emulator-Error": components["headers"]["ErrorCode"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "error";
+                        message: string;
+                        data: {
+                            wanted: number;
+                            count: number;
+                            dropped: number;
+                            requests: components["schemas"]["JournalEntry"][];
+                        };
+                    };
+                };
+            };
+            409: components["responses"]["Error"];
+            503: components["responses"]["Error"];
         };
     };
     adminClearRequests: {
@@ -2321,6 +2791,52 @@ export interface operations {
                 };
             };
             401: components["responses"]["Error"];
+        };
+    };
+    adminGetManifest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The manifest; `POST /__admin/manifest` takes it back. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "success";
+                        message: string;
+                        data: components["schemas"]["Manifest"];
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+        };
+    };
+    adminLoadManifest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Manifest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["AdminTenant"];
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            413: components["responses"]["Error"];
         };
     };
 }

@@ -42,7 +42,7 @@ describe('the dashboard', () => {
 
     const started = await server.post('/v2/balance/refresh', { account_id: ACCOUNT })
     const { record, callback_url: callbackUrl } = started.body.data as { record: string, callback_url: string }
-    expect(await follow(callbackUrl)).toStrictEqual({ status: 202, body: expect.objectContaining({ status: 'pending' }) })
+    expect(await follow(callbackUrl)).toStrictEqual({ status: 200, body: expect.objectContaining({ message: 'Balance checking...' }) })
 
     // The page picks the new tenant up on its own, and the record with it.
     await page.getByRole('button', { name: 'Tenant test-token' }).waitFor()

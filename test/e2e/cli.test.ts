@@ -29,16 +29,15 @@ describe('okra-emulator CLI', () => {
     expect((await done).code).toBe(0)
   })
 
-  it('starts a frozen clock at --clock-start and gives records --record-delay', async () => {
-    const child = cli(['--port', '0', '--clock', 'frozen', '--clock-start', '2030-01-01T00:00:00Z', '--record-delay', '1m'])
+  it('starts a frozen clock at --clock-start, gives records --record-delay and answers them running with --pending-callback 202', async () => {
+    const child = cli(['--port', '0', '--clock', 'frozen', '--clock-start', '2030-01-01T00:00:00Z', '--record-delay', '1m', '--pending-callback', '202'])
     const url = /listening on (\S+)/.exec(await firstLine(child))![1]
     const fixture = JSON.parse(readFileSync(join(ROOT, 'fixtures/default.json'), 'utf8'))
     const headers = { authorization: 'Bearer cli', 'content-type': 'application/json' }
     const started = await request(`${url}/v2/balance/refresh`, { method: 'POST', headers, body: JSON.stringify({ account_id: fixture.accounts[0]._id }) })
     const { data } = await started.body.json() as { data: { callback_url: string } }
     const poll = await request(data.callback_url, { headers })
-    await poll.body.dump()
-    expect([poll.statusCode, poll.headers['retry-after']]).toStrictEqual([202, '60'])
+    expect([poll.statusCode, poll.headers['retry-after'], (await poll.body.json() as { status: string }).status]).toStrictEqual([202, '60', 'pending'])
     const clock = await request(`${url}/__admin/clock`, { headers })
     expect(await clock.body.json()).toStrictEqual({ status: 'success', message: 'Clock read', data: { now: '2030-01-01T00:00:00.000Z', mode: 'frozen' } })
   })
@@ -48,6 +47,7 @@ describe('okra-emulator CLI', () => {
     [['--record-delay', 'soon'], '--record-delay takes a duration such as 3s, 500ms or 2m, got "soon"'],
     [['--webhook-url', 'ftp://x'], '--webhook-url must be an http(s) URL, got "ftp://x"'],
     [['--webhook-token', 't'], '--webhook-token needs --webhook-url'],
+    [['--pending-callback', '201'], '--pending-callback is 200 or 202, got "201"'],
     [['--clock', 'sideways'], '--clock is running or frozen, got "sideways"'],
   ])('rejects %j', async (args, message) => {
     const result = await exited(cli(args))

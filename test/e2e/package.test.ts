@@ -105,7 +105,7 @@ test('answers through the emulator', async () => {
   }
 })
 `)
-    const { stderr } = await run(join(project, 'node_modules/.bin/jest'), ['--ci', '--cacheDirectory', join(project, '.jest-cache')], { cwd: project, env })
+    const { stderr } = await run(join(project, 'node_modules/.bin/jest'), ['--ci', '--testTimeout', '60000', '--cacheDirectory', join(project, '.jest-cache')], { cwd: project, env })
     expect(stderr).toMatch(/Tests:\s+1 passed, 1 total/)
   })
 

@@ -46,7 +46,7 @@ describe('reset, snapshot and restore', () => {
     expect(restored.clock.now).toBe(TEST_CLOCK_START)
     expect(restored.snapshots).toStrictEqual(['pending'])
     const again = await poll(record)
-    expect([again.status, again.body.status]).toStrictEqual([202, 'pending'])
+    expect([again.status, again.body.message]).toStrictEqual([200, 'Balance checking...'])
     expect(await server.admin.snapshots()).toStrictEqual(['pending'])
     const missing = await server.post('/__admin/snapshots/nope/restore', {})
     expect([missing.status, missing.headers['x-okra-emulator-error']]).toStrictEqual([404, 'OKRA_EMU_SNAPSHOT_NOT_FOUND'])
@@ -68,9 +68,9 @@ describe('records control', () => {
     const stalled = await server.admin.stall(record)
     expect(stalled.policy).toStrictEqual({ kind: 'manual' })
     await server.admin.advance('1h')
-    expect((await poll(record)).status).toBe(202)
+    expect((await poll(record)).body.message).toBe('Balance checking...')
     expect((await server.admin.complete(record)).state).toBe('done')
-    expect((await poll(record)).status).toBe(200)
+    expect((await poll(record)).body.message).toBe('Succesfully fetched updated balance!')
     await expect(server.admin.stall(record)).rejects.toMatchObject({ status: 409 })
   })
 
@@ -204,7 +204,7 @@ describe('the request journal', () => {
     expect(all.count).toBe(3)
     expect(all.requests.map((e) => [e.method, e.path, e.route, e.status])).toStrictEqual([
       ['POST', '/v2/balance/refresh', 'balance/refresh', 200],
-      ['GET', '/v2/callback', 'callback', 202],
+      ['GET', '/v2/callback', 'callback', 200],
       ['POST', '/v2/balance/getByAccount', 'balance/getByAccount', 400],
     ])
     expect(all.requests[0]).toMatchObject({ seq: 1, at: '2026-11-02T09:00:05.000Z', body: `{"account_id":"${account}"}`, bodyBytes: 41, account, customer, fault: null })

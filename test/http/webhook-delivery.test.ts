@@ -119,6 +119,17 @@ describe('Standard Webhooks signing', () => {
     expect((await t.log()).settings).toStrictEqual({ url: receiver.url, token: null, secret: `whsec_…${OTHER_SECRET.slice(-4)}` })
   })
 
+  it('keeps a tenant\'s secret out of its manifest; a tenant rebuilt from one signs with the emulator\'s', async () => {
+    const t = fresh()
+    await t.settings({ url: receiver.url, secret: OTHER_SECRET })
+    const manifest = await server.get('/__admin/manifest', { token: t.token })
+    expect(manifest.status).toBe(200)
+    expect(manifest.text).not.toContain(OTHER_SECRET.slice(6))
+    const rebuilt = fresh()
+    expect((await server.post('/__admin/manifest', manifest.body.data, { token: rebuilt.token })).status).toBe(200)
+    expect((await rebuilt.log()).settings).toStrictEqual({ url: receiver.url, token: null, secret: `whsec_…${SECRET.slice(-4)}` })
+  })
+
   it('refuses a bad --webhook-secret at start-up', async () => {
     await expect(resolveOptions(['--webhook-secret', 'sekrit'], {})).rejects.toThrow(new UsageError('--webhook-secret must be "whsec_" followed by the key in base64'))
     await expect(resolveOptions(['--webhook-secret', SECRET], {})).resolves.toMatchObject({ start: { webhookSecret: SECRET } })

@@ -1,0 +1,76 @@
+import type { BalanceOverlay } from './balances.js'
+import type { BankEvent } from './bank.js'
+import { LATEST_MS } from './clock.js'
+import type { Dataset } from './dataset.js'
+import { invalidField } from './errors.js'
+import { dueAtFor } from './records.js'
+import { TENANT_LIMITS, type TenantState } from './tenant.js'
+
+/**
+ * A TenantState as a manifest writes it: the two lists of pairs become objects keyed by balance and
+ * by account, which JSON Schema can describe (a pair is a tuple, which the Ajv draft Fastify uses cannot).
+ */
+export interface ManifestState extends Omit<TenantState, 'overlays' | 'bankEvents'> {
+  overlays: Record<string, BalanceOverlay>
+  bankEvents: Record<string, BankEvent[]>
+}
+
+export function toManifestState (state: TenantState): ManifestState {
+  return { ...state, overlays: Object.fromEntries(state.overlays), bankEvents: Object.fromEntries(state.bankEvents) }
+}
+
+export function fromManifestState (state: ManifestState): TenantState {
+  return { ...state, overlays: Object.entries(state.overlays), bankEvents: Object.entries(state.bankEvents) }
+}
+
+/**
+ * What the schema cannot say about a manifest's state, checked whole before any of it is loaded:
+ * every id it names is in `dataset`, records agree with their own state and policy, bank events are
+ * in time order, and nothing holds more than a tenant may (TENANT_LIMITS). A state that loaded past
+ * these would fail later, in a look-up or a timer, far from the request that brought it.
+ * Throws OKRA_EMU_INVALID_FIELD naming the first problem's path.
+ */
+export function checkManifestState (state: ManifestState, dataset: Dataset): void {
+  const at = (path: string, problem: string) => invalidField(`state.${path}`, problem)
+  const clockOk = (ms: number | null): boolean => ms === null || (ms >= 0 && ms < LATEST_MS)
+  if (!clockOk(state.clock.now)) throw at('clock.now', `must be from 0 up to ${LATEST_MS}`)
+  const ids = new Set<string>()
+  let running = 0
+  state.records.forEach((record, i) => {
+    const path = `records[${i}]`
+    if (ids.has(record._id)) throw at(`${path}._id`, `"${record._id}" is used twice`)
+    ids.add(record._id)
+    if (dataset.accountBalance(record.account)?._id !== record.balance) throw at(`${path}.balance`, `is not the balance of a fixture account "${record.account}"`)
+    for (const field of ['createdAt', 'dueAt', 'endedAt'] as const) if (!clockOk(record[field])) throw at(`${path}.${field}`, `must be from 0 up to ${LATEST_MS}`)
+    if (record.state === 'running') {
+      running += 1
+      if (record.endedAt !== null || record.result !== null || record.failure !== null) throw at(`${path}.state`, 'a running record has no endedAt, result or failure')
+      if (record.dueAt !== dueAtFor(record.policy, record.createdAt)) throw at(`${path}.dueAt`, 'must be when its policy makes it due')
+    } else if (record.endedAt === null || (record.failure as { kind: string } | null)?.kind === 'success' || (record.state === 'done') !== (record.failure === null) || (record.state === 'done') !== (record.result !== null)) {
+      throw at(`${path}.state`, 'a done record has endedAt and result, a failed one endedAt and failure')
+    }
+  })
+  if (running > TENANT_LIMITS.runningRecords) throw at('records', `holds more than ${TENANT_LIMITS.runningRecords} running records`)
+  if (state.records.length - running > TENANT_LIMITS.finishedRecords) throw at('records', `holds more than ${TENANT_LIMITS.finishedRecords} finished records`)
+  for (const [balance, overlay] of Object.entries(state.overlays)) {
+    if (dataset.balance(balance) === undefined) throw at(`overlays.${balance}`, 'is not a fixture balance')
+    if (overlay.records.length > TENANT_LIMITS.recordsPerBalance) throw at(`overlays.${balance}.records`, `holds more than ${TENANT_LIMITS.recordsPerBalance}`)
+    for (const type of ['ledger_balance', 'available_balance'] as const) {
+      if (overlay.periodic[type].length > TENANT_LIMITS.historyPerBalance) throw at(`overlays.${balance}.periodic.${type}`, `holds more than ${TENANT_LIMITS.historyPerBalance}`)
+    }
+  }
+  for (const [account, events] of Object.entries(state.bankEvents)) {
+    if (dataset.accountBalance(account) === undefined) throw at(`bankEvents.${account}`, 'is not a fixture account with a balance')
+    if (events.length > 2 * TENANT_LIMITS.bankEventsPerAccount) throw at(`bankEvents.${account}`, `holds more than ${2 * TENANT_LIMITS.bankEventsPerAccount}`)
+    events.forEach((event, i) => {
+      if (!clockOk(event.at) || (i > 0 && event.at < (events[i - 1] as BankEvent).at)) throw at(`bankEvents.${account}[${i}].at`, 'must be a time in order, none before the one above')
+    })
+  }
+  state.webhooks.forEach((delivery, i) => {
+    if (!clockOk(delivery.nextAttemptAt)) throw at(`webhooks[${i}].nextAttemptAt`, `must be from 0 up to ${LATEST_MS}`)
+  })
+  const pending = state.webhooks.filter((d) => d.state === 'pending').length
+  if (pending > TENANT_LIMITS.pendingWebhooks) throw at('webhooks', `holds more than ${TENANT_LIMITS.pendingWebhooks} pending deliveries`)
+  if (state.webhooks.length - pending > TENANT_LIMITS.settledWebhooks) throw at('webhooks', `holds more than ${TENANT_LIMITS.settledWebhooks} settled deliveries`)
+  if (state.faults.length > TENANT_LIMITS.faultRules) throw at('faults', `holds more than ${TENANT_LIMITS.faultRules} rules`)
+}
