@@ -11,6 +11,7 @@ import type { Tenant } from './core/tenant.js'
 import { DEFAULT_MAX_TENANTS, Tenants } from './core/tenants.js'
 import type { FixtureFile } from './core/fixture.js'
 import { JsonDataset } from './dataset/json.js'
+import { secretProblem } from './core/webhooks.js'
 import { tokenOf } from './http/auth.js'
 import { installDocs } from './http/docs.js'
 import { clientErrorHandler, frameworkErrors, installErrorHandling, UNSUPPORTED_MEDIA_TYPE } from './http/errors.js'
@@ -49,6 +50,8 @@ export interface AppOptions {
   recordDelayMs?: number
   /** Where completed and failed records are posted, and the bearer token sent with them. */
   webhook?: { url: string, token?: string }
+  /** Signs every tenant's webhooks with this Standard Webhooks secret (`whsec_<base64>`) unless it sets its own; unsigned when omitted. */
+  webhookSecret?: string
   /** The real time source under the virtual clock; tests may pass their own. */
   realNow?: () => number
   logger?: FastifyServerOptions['logger']
@@ -88,8 +91,11 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
   const realNow = options.realNow ?? Date.now
   const start = options.clock?.start
   const connections = resolveConnections(options.connections)
+  const secretInvalid = options.webhookSecret === undefined ? null : secretProblem(options.webhookSecret)
+  if (secretInvalid !== null) throw new TypeError(`webhookSecret ${secretInvalid}`)
   const dispatcher = new WebhookDispatcher({
     logError: (error, message) => { app.log.error({ err: error }, message) },
+    wallNow: realNow,
     ...(options.webhookTimeoutMs === undefined ? {} : { timeoutMs: options.webhookTimeoutMs }),
   })
   let store: TenantStore | null = null
@@ -103,7 +109,7 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
   const tenants = new Tenants(dataset, {
     clock,
     policy: defaultPolicy,
-    webhook: { url: options.webhook?.url ?? null, token: options.webhook?.token ?? null },
+    webhook: { url: options.webhook?.url ?? null, token: options.webhook?.token ?? null, secret: options.webhookSecret ?? null },
   }, realNow, (tenant, record) => dispatcher.enqueue(tenant, record), PROCESS_BYTES, options.maxTenants)
   const accepted = options.tokens === undefined ? undefined : new Set(options.tokens)
   if (options.db !== undefined) {

@@ -183,8 +183,9 @@ export class AdminClient {
     return this.call('GET', `/webhooks${search({ ...filter, wait: 1, count, timeout })}`)
   }
 
-  setWebhook (url: string | null, token?: string | null): Promise<WebhookSettings> {
-    return this.call('PUT', '/webhooks/settings', { url, token: token ?? null })
+  /** `secret` (Standard Webhooks, `whsec_…`) signs deliveries; null stops signing, omitted keeps the emulator's --webhook-secret. */
+  setWebhook (url: string | null, token?: string | null, secret?: string | null): Promise<WebhookSettings> {
+    return this.call('PUT', '/webhooks/settings', { url, token: token ?? null, ...(secret === undefined ? {} : { secret }) })
   }
 
   replayWebhook (deliveryId: string): Promise<DeliverySummary> { return this.call('POST', `/webhooks/${encodeURIComponent(deliveryId)}/replay`) }

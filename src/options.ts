@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util'
 import type { GenerateOptions } from './dataset/generate.js'
 import { parseDuration } from './core/duration.js'
 import { DEFAULT_MAX_TENANTS } from './core/tenants.js'
+import { secretProblem } from './core/webhooks.js'
 import { CONNECTION_DEFAULTS as NET, resolveConnections, type ConnectionOptions } from './http/connections.js'
 import { LOG_LEVELS, type LogLevel } from './http/logging.js'
 
@@ -36,6 +37,7 @@ interface CommandLineStart {
   clock: { mode: 'running' | 'frozen', start?: string }
   recordDelayMs: number
   webhook?: { url: string, token?: string }
+  webhookSecret?: string
   db?: string
   adminToken?: string
   connections: ConnectionOptions
@@ -81,6 +83,8 @@ Server options:
                       "Balance checking..." answer again) or 202 (status "pending")
   --webhook-url URL   POST an event here when a record completes or fails
   --webhook-token T   sent with each webhook as "Authorization: Bearer T"
+  --webhook-secret S  sign webhooks per Standard Webhooks with S (whsec_<base64 of 24-64 bytes>);
+                      Okra documents no signing, so it is off unless given
   --db PATH           keep every tenant's state in this directory across restarts (default: in memory)
   --admin-token T     lock /__admin: every call must send "X-Admin-Token: T"
   --header-timeout D  close a connection whose request headers are not all in after D (default 10s)
@@ -138,6 +142,7 @@ async function serveCommand (args: readonly string[], env: Environment): Promise
       realistic: { type: 'boolean' },
       'webhook-url': { type: 'string' },
       'webhook-token': { type: 'string' },
+      'webhook-secret': { type: 'string' },
       db: { type: 'string' },
       'admin-token': { type: 'string' },
       'log-level': { type: 'string' },
@@ -166,6 +171,9 @@ async function serveCommand (args: readonly string[], env: Environment): Promise
   const webhookUrl = values['webhook-url']
   if (webhookUrl !== undefined && !/^https?:\/\/./.test(webhookUrl)) throw new UsageError(`--webhook-url must be an http(s) URL, got "${webhookUrl}"`)
   if (values['webhook-token'] !== undefined && webhookUrl === undefined) throw new UsageError('--webhook-token needs --webhook-url')
+  const webhookSecret = values['webhook-secret']
+  const secretInvalid = webhookSecret === undefined ? null : secretProblem(webhookSecret)
+  if (secretInvalid !== null) throw new UsageError(`--webhook-secret ${secretInvalid}`)
   // An exported but empty PORT (common in CI shells) means no port was chosen.
   const port = portOption(values.port ?? (env.PORT === '' ? undefined : env.PORT))
   const host = hostOption(values.host ?? DEFAULT_HOST)
@@ -190,6 +198,7 @@ async function serveCommand (args: readonly string[], env: Environment): Promise
       connections,
       maxTenants: wholeNumber(values['max-tenants'], '--max-tenants', DEFAULT_MAX_TENANTS),
       ...(webhookUrl === undefined ? {} : { webhook: { url: webhookUrl, ...(values['webhook-token'] === undefined ? {} : { token: values['webhook-token'] }) } }),
+      ...(webhookSecret === undefined ? {} : { webhookSecret }),
       ...(values.db === undefined ? {} : { db: values.db }),
       ...(values['admin-token'] === undefined ? {} : { adminToken: values['admin-token'] }),
       ...(pendingCallback === undefined ? {} : { pendingCallback: Number(pendingCallback) as 200 | 202 }),

@@ -24,7 +24,7 @@ describe('webhookSink()', () => {
   it('receives what the tenant posts, in arrival order, and waitFor resolves on the matching delivery', async () => {
     const server = await emulator()
     const sink = await server.webhookSink({ token: 'sink-secret' })
-    expect((await server.admin.webhooks()).settings).toStrictEqual({ url: sink.url, token: 'sink-secret' })
+    expect((await server.admin.webhooks()).settings).toStrictEqual({ url: sink.url, token: 'sink-secret', secret: null })
     const record = await refresh(server)
     const arriving = sink.waitFor((d) => (d.body as { record?: string }).record === record)
     await server.admin.advance('3s')

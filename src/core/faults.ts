@@ -1,3 +1,4 @@
+import { parseDuration } from './duration.js'
 import { DomainError } from './errors.js'
 
 /** Which Okra requests a rule applies to; every field given must match, an empty match is every request. */
@@ -9,12 +10,31 @@ interface FaultMatch {
 }
 
 /** What a matching request gets instead of (or before) its normal answer. */
-export type FaultAction =
+export type RequestFaultAction =
   | { kind: 'error', status: number, body?: Record<string, unknown> }
   | { kind: 'latency', ms: number }
   | { kind: 'rate_limit' }
   | { kind: 'timeout' }
   | { kind: 'close' }
+
+/**
+ * What happens to a matching webhook delivery: sent twice (same id), held back until the tenant's
+ * next delivery is sent, never sent, or sent late: `after` a duration of emulator time, or `ms`
+ * real milliseconds later (one of the two).
+ */
+export type DeliveryFaultAction =
+  | { kind: 'duplicate' }
+  | { kind: 'reorder' }
+  | { kind: 'drop' }
+  | { kind: 'delay', after?: string | number, ms?: number }
+
+export type FaultAction = RequestFaultAction | DeliveryFaultAction
+
+const DELIVERY_KINDS: ReadonlySet<FaultAction['kind']> = new Set(['duplicate', 'reorder', 'drop', 'delay'])
+
+function isDeliveryAction (action: FaultAction): action is DeliveryFaultAction {
+  return DELIVERY_KINDS.has(action.kind)
+}
 
 export interface FaultRuleInput {
   match?: FaultMatch
@@ -27,10 +47,10 @@ export interface FaultRuleInput {
 }
 
 /** A rule as stored: plain data, so snapshots and the database hold it as it is. */
-export interface FaultRule {
+export interface FaultRule<Action extends FaultAction = FaultAction> {
   id: string
   match: FaultMatch
-  action: FaultAction
+  action: Action
   times: number | null
   share: number | null
   seed: number
@@ -49,6 +69,9 @@ export interface FaultSubject {
   customer: string | undefined
 }
 
+/** What a webhook delivery is about: the record's account and customer. */
+export type DeliverySubject = Omit<FaultSubject, 'route'>
+
 export const MAX_FAULT_LATENCY_MS = 60_000
 
 /**
@@ -63,9 +86,7 @@ export class FaultBook {
 
   /** `id` may be a factory, called only once the rule is accepted: a refused rule uses up no id. */
   add (id: string | (() => string), input: FaultRuleInput): FaultRule {
-    if (input.action.kind === 'latency' && input.action.ms > MAX_FAULT_LATENCY_MS) {
-      throw new DomainError('OKRA_EMU_INVALID_FIELD', `Invalid field "action.ms": must be at most ${MAX_FAULT_LATENCY_MS}`, { field: 'action.ms' })
-    }
+    checkRule(input)
     const seed = input.seed ?? 1
     const rule: FaultRule = {
       id: typeof id === 'string' ? id : id(),
@@ -102,10 +123,19 @@ export class FaultBook {
   }
 
   /** The rule that fires on this request, if any; counts the request on every rule it matches. */
-  pick (subject: FaultSubject): FaultRule | null {
+  pick (subject: FaultSubject): FaultRule<RequestFaultAction> | null {
+    return this.fire(subject, false) as FaultRule<RequestFaultAction> | null
+  }
+
+  /** The delivery rule that fires on a new webhook delivery, if any; counted as requests are. */
+  pickDelivery (subject: DeliverySubject): FaultRule<DeliveryFaultAction> | null {
+    return this.fire({ route: '', ...subject }, true) as FaultRule<DeliveryFaultAction> | null
+  }
+
+  private fire (subject: FaultSubject, delivery: boolean): FaultRule | null {
     let fired: FaultRule | null = null
     for (const rule of this.rules) {
-      if (!matches(rule.match, subject)) continue
+      if (isDeliveryAction(rule.action) !== delivery || !matches(rule.match, subject, delivery)) continue
       if (rule.times !== null && rule.applied >= rule.times) continue
       rule.matched += 1
       this.changed()
@@ -128,8 +158,28 @@ export class FaultBook {
   }
 }
 
-function matches (match: FaultMatch, subject: FaultSubject): boolean {
-  if (match.route !== undefined && normalizeRoute(match.route) !== subject.route) return false
+/** A refusal naming the field, in its message and its data. */
+function invalidField (field: string, problem: string): DomainError {
+  return new DomainError('OKRA_EMU_INVALID_FIELD', `Invalid field "${field}": ${problem}`, { field })
+}
+
+/** Checks what the schema cannot, before anything changes; a refusal names the field. */
+function checkRule (input: FaultRuleInput): void {
+  const { action } = input
+  if (action.kind === 'latency' && action.ms > MAX_FAULT_LATENCY_MS) throw invalidField('action.ms', `must be at most ${MAX_FAULT_LATENCY_MS}`)
+  if ('after' in action && action.kind !== 'delay') throw invalidField('action.after', 'only a delay takes "after"')
+  if (!isDeliveryAction(action)) return
+  if (input.match?.route !== undefined) throw invalidField('match.route', 'a webhook delivery rule matches on account and customer only')
+  if (action.kind !== 'delay') return
+  if ((action.after === undefined) === (action.ms === undefined)) throw invalidField('action', 'a delay needs one of "after" (emulator time) or "ms" (real milliseconds)')
+  if (action.ms !== undefined && !(Number.isInteger(action.ms) && action.ms >= 0 && action.ms <= MAX_FAULT_LATENCY_MS)) {
+    throw invalidField('action.ms', `must be whole milliseconds from 0 to ${MAX_FAULT_LATENCY_MS}`)
+  }
+  if (action.after !== undefined) parseDuration(action.after, 'action.after')
+}
+
+function matches (match: FaultMatch, subject: FaultSubject, delivery: boolean): boolean {
+  if (!delivery && match.route !== undefined && normalizeRoute(match.route) !== subject.route) return false
   if (match.account !== undefined && match.account !== subject.account) return false
   if (match.customer !== undefined && match.customer !== subject.customer) return false
   return true

@@ -28,6 +28,8 @@ interface ClockSettings {
 export interface WebhookSettings {
   url: string | null
   token: string | null
+  /** A Standard Webhooks secret (`whsec_<base64>`): deliveries are signed with it; unsigned when null. */
+  secret: string | null
 }
 
 export interface TenantDefaults {
@@ -171,6 +173,8 @@ export class Tenant {
   get revision (): number { return this.changes }
   get policy (): RecordPolicy { return this.settings.policy }
   get webhook (): Readonly<WebhookSettings> { return this.settings.webhook }
+  /** The signing secret every tenant starts with (--webhook-secret). */
+  get defaultWebhookSecret (): string | null { return this.context.defaults.webhook.secret }
   /** The fixtures with this tenant's sandbox customers added. */
   get dataset (): Dataset { return this.sandbox.over(this.data.dataset) }
   get reader (): BalanceReader {
@@ -219,7 +223,8 @@ export class Tenant {
     const copy = structuredClone(state)
     this.data = data
     this.clock.restore(VirtualClock.startingAt(this.context.realNow, copy.clock.mode, copy.clock.now).snapshot())
-    this.settings = { policy: copy.policy, webhook: copy.webhook }
+    // A database written before signing existed, or a manifest (which never carries the secret), has none: the emulator's own.
+    this.settings = { policy: copy.policy, webhook: { ...copy.webhook, secret: copy.webhook.secret ?? this.context.defaults.webhook.secret } }
     this.ids.position = copy.ids
     this.records.load(copy)
     this.overlays.load(copy.overlays)
@@ -415,10 +420,13 @@ export class Tenant {
     return { balance_changed: changed, last_checked: at, last_fetched: this.overlays.of(balance).last_fetched }
   }
 
-  /** The webhook event of a settled record, with the context Okra puts in it. */
-  eventOf (record: EmulatedRecord) {
+  /**
+   * The webhook body of a settled record, posted to `url`, with the context Okra puts in it.
+   * `options` (the customer's widget options) is {} until the Dataset knows them.
+   */
+  eventOf (record: EmulatedRecord, url: string) {
     const account = this.dataset.account(record.account)
-    return eventFor(record, { env: this.dataset.env, owner: this.dataset.owner, customerId: account?.customer._id ?? '', bankId: account?.fixture.bank ?? '' })
+    return eventFor(record, { env: this.dataset.env, owner: this.dataset.owner, customerId: account?.customer._id ?? '', bankId: account?.fixture.bank ?? '', url, options: (account === undefined ? null : this.dataset.customerOptions(account.customer._id)) ?? {} })
   }
 }
 

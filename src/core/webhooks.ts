@@ -1,25 +1,47 @@
+import { parseDuration } from './duration.js'
+import { BANK_TIMEOUT_MESSAGE } from './errors.js'
+import type { DeliveryFaultAction, FaultRule } from './faults.js'
 import { earliest, type EmulatedRecord } from './records.js'
 
-/** A webhook as the emulator posts it, modelled on Okra's captured BALANCE callback (okra-api.md §7). */
+/**
+ * A webhook body as the emulator posts it: Okra's BALANCE callback captured in 2020 (okra-api.md §7),
+ * field by field and in its order, then the emulator's own additions under `okra_emulator`, a key
+ * Okra never sends.
+ */
 export interface WebhookEvent {
-  event: 'balance.success' | 'balance.failed'
   method: EmulatedRecord['method']
   callback_type: 'BALANCE'
   callback_code: 'PRODUCT_IS_READY' | 'PRODUCT_FAILED'
   type: 'CALLBACK'
   code: 'PRODUCT_IS_READY' | 'PRODUCT_FAILED'
-  status: 'is_done' | 'is_failed'
+  /** The receiver's own URL: where this body is posted. */
+  callbackURL: string
   env: string
   owner: string
-  record: string
-  callback_url: string
-  customerId: string
-  bankId: string
-  accountId: string
+  status: 'is_done' | 'is_failed'
   started_at: string
   ended_at: string
   message: string
-  balance_changed?: boolean
+  record: string
+  /** Where the record is polled. */
+  callback_url: string
+  bankId: string
+  customerId: string
+  /** The options the customer's widget was opened with, echoed as Okra does. */
+  options: Record<string, unknown>
+  okra_emulator: EmulatorAdditions
+}
+
+interface EmulatorAdditions {
+  event: 'balance.success' | 'balance.failed'
+  /**
+   * `okra-capture-2020` when the body follows Okra's captured webhook; `emulator` when Okra has
+   * published no such event (a failure) and its Okra fields are the emulator's guess.
+   */
+  source: 'okra-capture-2020' | 'emulator'
+  account: string
+  balance_changed: boolean | null
+  failure: EmulatedRecord['failure']
 }
 
 export interface DeliveryAttempt {
@@ -34,14 +56,50 @@ export interface DeliveryAttempt {
 }
 
 export interface WebhookDelivery {
+  /** Kept by every retry of this delivery: a receiver tells a retry from a new event by it. */
   id: string
   url: string
   token: string | null
   event: WebhookEvent
-  state: 'pending' | 'delivered' | 'failed'
+  state: 'pending' | 'delivered' | 'failed' | 'dropped'
   attempts: DeliveryAttempt[]
-  /** Emulator time of the next attempt; null once delivered or out of attempts. */
+  /** Emulator time of the next attempt; null once settled, or while held back. */
   nextAttemptAt: number | null
+  /** The delivery this one replays, or null. */
+  replayOf: string | null
+  /** The delivery fault rule that acted on it, and what it did. */
+  fault: { rule: string, action: DeliveryFaultAction } | null
+  /** Held back by a reorder rule until another delivery of the tenant is sent. */
+  held: boolean
+}
+
+/** What a new delivery needs; the rest starts the same for every one. */
+export interface NewDelivery {
+  id: string
+  url: string
+  token: string | null
+  event: WebhookEvent
+  dueAt: number
+  replayOf: string | null
+  /** The delivery fault rule that fired on it (FaultBook.pickDelivery), or null. */
+  fault: FaultRule<DeliveryFaultAction> | null
+}
+
+/** A new delivery, with its fault rule (if one fired) applied: dropped, held back or postponed. */
+export function createDelivery (fields: NewDelivery): WebhookDelivery {
+  const { dueAt, fault, ...rest } = fields
+  const action = fault?.action
+  const delivery: WebhookDelivery = { ...rest, state: 'pending', attempts: [], nextAttemptAt: dueAt, fault: fault === null ? null : { rule: fault.id, action: fault.action }, held: false }
+  if (action?.kind === 'drop') {
+    delivery.state = 'dropped'
+    delivery.nextAttemptAt = null
+  } else if (action?.kind === 'reorder') {
+    delivery.held = true
+    delivery.nextAttemptAt = null
+  } else if (action?.kind === 'delay' && action.after !== undefined) {
+    delivery.nextAttemptAt = dueAt + parseDuration(action.after, 'action.after')
+  }
+  return delivery
 }
 
 /** Retries back off on the emulator clock: 30 s, then ×4 each time, at most 6 attempts in all. */
@@ -69,35 +127,53 @@ export function recordAttempt (delivery: WebhookDelivery, attempt: Omit<Delivery
 export const REFRESH_DONE_MESSAGE = 'Succesfully fetched updated balance!'
 export const CHECK_DONE_MESSAGE = 'Successfully checked balance'
 
-export function eventFor (record: EmulatedRecord, context: { env: string, owner: string, customerId: string, bankId: string }): WebhookEvent {
+/** What a body says beyond the record: the tenant's data, and where it is posted. */
+export interface EventContext {
+  env: string
+  owner: string
+  customerId: string
+  bankId: string
+  /** The receiver's URL, which Okra echoes as `callbackURL`. */
+  url: string
+  /** The customer's widget options; `{}` when the customer has none. */
+  options?: Record<string, unknown>
+}
+
+export function eventFor (record: EmulatedRecord, context: EventContext): WebhookEvent {
   const done = record.state === 'done'
   const code = done ? 'PRODUCT_IS_READY' : 'PRODUCT_FAILED'
-  const event: WebhookEvent = {
-    event: done ? 'balance.success' : 'balance.failed',
+  // In the order of Okra's capture, so the bytes read as Okra's do.
+  return {
     method: record.method,
     callback_type: 'BALANCE',
     callback_code: code,
     type: 'CALLBACK',
     code,
-    status: done ? 'is_done' : 'is_failed',
+    callbackURL: context.url,
     env: context.env,
     owner: context.owner,
-    record: record._id,
-    callback_url: record.callbackUrl,
-    customerId: context.customerId,
-    bankId: context.bankId,
-    accountId: record.account,
+    status: done ? 'is_done' : 'is_failed',
     started_at: new Date(record.createdAt).toISOString(),
     ended_at: new Date(record.endedAt ?? record.createdAt).toISOString(),
     message: failureMessage(record) ?? (record.method === 'BALANCE' ? REFRESH_DONE_MESSAGE : CHECK_DONE_MESSAGE),
+    record: record._id,
+    callback_url: record.callbackUrl,
+    bankId: context.bankId,
+    customerId: context.customerId,
+    options: context.options ?? {},
+    okra_emulator: {
+      event: done ? 'balance.success' : 'balance.failed',
+      source: done ? 'okra-capture-2020' : 'emulator',
+      account: record.account,
+      balance_changed: record.result?.balance_changed ?? null,
+      failure: record.failure,
+    },
   }
-  if (record.result !== null) event.balance_changed = record.result.balance_changed
-  return event
 }
 
 function failureMessage (record: EmulatedRecord): string | null {
   if (record.failure === null) return null
-  return record.failure.kind === 'timeout' ? 'Our data source has returned a timeout response. Please retry the request. ' : record.failure.message
+  return record.failure.kind === 'timeout' ? BANK_TIMEOUT_MESSAGE : record.failure.message
 }
 
 /** A tenant's webhook deliveries, oldest first; past `limit` the oldest settled one goes, a pending one never. */
@@ -128,6 +204,25 @@ export class WebhookLog {
     this.changed()
   }
 
+  /** Records a duplicate rule's copy of a delivered attempt: listed, but the delivery stays as it was. */
+  copied (delivery: WebhookDelivery, attempt: Omit<DeliveryAttempt, 'attempt'>): void {
+    delivery.attempts.push({ attempt: delivery.attempts.length + 1, ...attempt })
+    this.changed()
+  }
+
+  /** Another delivery was just sent: every one held back falls due now, oldest first. */
+  releaseHeld (sent: WebhookDelivery, atMs: number): WebhookDelivery[] {
+    const released: WebhookDelivery[] = []
+    for (const delivery of this.entries) {
+      if (delivery === sent || !delivery.held || delivery.state !== 'pending') continue
+      delivery.held = false
+      delivery.nextAttemptAt = atMs
+      released.push(delivery)
+    }
+    if (released.length > 0) this.changed()
+    return released
+  }
+
   /** Gives up on a delivery the emulator itself could not attempt: failed, never retried. */
   abandon (delivery: WebhookDelivery): void {
     delivery.state = 'failed'
@@ -136,7 +231,59 @@ export class WebhookLog {
   }
 
   load (state: WebhookDelivery[]): void {
-    this.entries = state
+    // A database written before replays, faults and holds were kept lacks those fields.
+    this.entries = state.map((d) => ({ ...d, event: upgradeEvent(d.event, d.url), replayOf: d.replayOf ?? null, fault: d.fault ?? null, held: d.held ?? false }))
     this.changed()
+  }
+}
+
+/** Standard Webhooks' secret: `whsec_` then the key in base64, 24 to 64 bytes as the specification asks. */
+const SECRET = /^whsec_((?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)$/
+
+/** Why `secret` is not a usable signing secret, or null when it is. */
+export function secretProblem (secret: string): string | null {
+  const base64 = SECRET.exec(secret)?.[1]
+  if (base64 === undefined) return 'must be "whsec_" followed by the key in base64'
+  const bytes = base64.length / 4 * 3 - (base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0)
+  return bytes >= 24 && bytes <= 64 ? null : `must hold a key of 24 to 64 bytes, not ${bytes}`
+}
+
+/** How a secret is listed back: never in clear, only its last four characters, to tell two apart. */
+export function maskSecret (secret: string | null): string | null {
+  return secret === null ? null : `whsec_…${secret.slice(-4)}`
+}
+
+/** The body as an older emulator wrote it (its additions beside Okra's fields), rewritten as now. */
+interface OlderEvent {
+  event: EmulatorAdditions['event']
+  accountId: string
+  balance_changed?: boolean
+}
+
+/** Rewrites an older body read from --db to today's shape and order, so its retries and replays send it as now. */
+function upgradeEvent (event: WebhookEvent, url: string): WebhookEvent {
+  if ('okra_emulator' in event) return event
+  const old = event as unknown as OlderEvent & WebhookEvent
+  const done = old.event === 'balance.success'
+  const failure: EmulatorAdditions['failure'] = done ? null : old.message === BANK_TIMEOUT_MESSAGE ? { kind: 'timeout' } : { kind: 'bank_error', message: old.message }
+  return {
+    method: old.method,
+    callback_type: old.callback_type,
+    callback_code: old.callback_code,
+    type: old.type,
+    code: old.code,
+    callbackURL: url,
+    env: old.env,
+    owner: old.owner,
+    status: old.status,
+    started_at: old.started_at,
+    ended_at: old.ended_at,
+    message: old.message,
+    record: old.record,
+    callback_url: old.callback_url,
+    bankId: old.bankId,
+    customerId: old.customerId,
+    options: {},
+    okra_emulator: { event: old.event, source: done ? 'okra-capture-2020' : 'emulator', account: old.accountId, balance_changed: old.balance_changed ?? null, failure },
   }
 }

@@ -189,7 +189,7 @@ function renderWebhooks ({ settings, deliveries }) {
   $('webhooks-empty').hidden = deliveries.length > 0
   syncRows($('webhooks'), [...deliveries].reverse(), (d) => d.id, (d) => h('tr', {},
     h('td', {}, h('code', { title: d.id }, short(d.id))),
-    h('td', {}, d.event.event),
+    h('td', {}, d.event.okra_emulator.event),
     h('td', {}, h('code', { title: d.event.record }, short(d.event.record))),
     h('td', {}, badge(d.state)),
     h('td', {}, d.attempts.length === 0

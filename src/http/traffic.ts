@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { BANK_TIMEOUT_MESSAGE } from '../core/errors.js'
-import type { FaultRule, FaultSubject } from '../core/faults.js'
+import type { FaultRule, FaultSubject, RequestFaultAction } from '../core/faults.js'
 import type { ErrorCode } from '../core/errors.js'
 import { ERROR_HEADER } from './errors.js'
 import { subjectOf } from './subject.js'
@@ -11,7 +11,7 @@ declare module 'fastify' {
     /** What the request is about, resolved once for the fault rules and the journal. */
     subject: FaultSubject | null
     /** The fault rule that answered, if one did. */
-    fault: FaultRule | null
+    fault: FaultRule<RequestFaultAction> | null
     /** The body's text as read, for the journal to keep the head of; null when none was read. */
     bodyText: string | null
   }
@@ -55,7 +55,7 @@ export function installTraffic (app: FastifyInstance, prefix: string): void {
   })
 }
 
-async function actOn (rule: FaultRule, request: FastifyRequest, reply: FastifyReply, route: string | null): Promise<boolean> {
+async function actOn (rule: FaultRule<RequestFaultAction>, request: FastifyRequest, reply: FastifyReply, route: string | null): Promise<boolean> {
   const { action } = rule
   switch (action.kind) {
     case 'latency':

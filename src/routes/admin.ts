@@ -7,11 +7,11 @@ import type { FaultRuleInput } from '../core/faults.js'
 import type { JournalFilter } from '../core/journal.js'
 import type { EmulatedRecord, RecordPolicy } from '../core/records.js'
 import { policyFromFixture, type Tenant } from '../core/tenant.js'
-import type { WebhookDelivery as CoreDelivery } from '../core/webhooks.js'
+import { maskSecret, secretProblem, type WebhookDelivery as CoreDelivery } from '../core/webhooks.js'
 import { resolveScenario } from '../dataset/scenarios.js'
 import type { OpenApiDocument } from '../openapi/load.js'
 import { routeSchema } from '../openapi/schemas.js'
-import type { AdvanceBody, Body, ClockView, Failure, Policy, Query, RecordSummary, TenantView, WebhookDelivery } from '../wire/index.js'
+import type { AdvanceBody, Body, ClockView, Failure, Policy, Query, RecordSummary, TenantView, WebhookDelivery, WebhookSettings } from '../wire/index.js'
 import { ok } from './envelope.js'
 import { WAIT_LIMITS, Waits, type WaitResult } from './waits.js'
 
@@ -294,19 +294,25 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, backgro
     const query = request.query as Query<'adminListWebhooks'>
     const matching = (state: string | undefined) => tenant.webhooks.list()
       .filter((d) => (query.record === undefined || d.event.record === query.record) && (state === undefined || d.state === state))
-    if (query.wait === undefined) return ok('Webhook deliveries listed', { settings: tenant.webhook, deliveries: matching(query.state).map(deliverySummary) })
+    if (query.wait === undefined) return ok('Webhook deliveries listed', { settings: settingsView(tenant), deliveries: matching(query.state).map(deliverySummary) })
     const wanted = Number(query.count ?? 1)
     const timeoutMs = waitTimeout(query.timeout)
     // Waiting is for a delivery that has succeeded, unless the state asked is another.
     const state = query.state ?? 'delivered'
     const result = await waits.until(tenant, reply, timeoutMs, () => matching(state).length >= wanted || undefined)
-    if (result.met) return ok('Webhook deliveries listed', { settings: tenant.webhook, deliveries: matching(state).map(deliverySummary) })
+    if (result.met) return ok('Webhook deliveries listed', { settings: settingsView(tenant), deliveries: matching(state).map(deliverySummary) })
     return unmet(reply, result, `Fewer than ${wanted} deliveries ${state} after ${timeoutMs} ms`, { wanted, deliveries: matching(undefined).map(deliverySummary) })
   })
   app.put('/webhooks/settings', schema('adminSetWebhookSettings'), async (request) => {
-    const { url, token } = request.body as Body<'adminSetWebhookSettings'>
-    request.tenant.webhook = { url, token: token ?? null }
-    return ok('Webhook settings saved', request.tenant.webhook)
+    const { tenant } = request
+    const { url, token, secret } = request.body as Body<'adminSetWebhookSettings'>
+    const problem = typeof secret === 'string' ? secretProblem(secret) : null
+    if (problem !== null) throw new DomainError('OKRA_EMU_INVALID_FIELD', `Invalid field "secret": ${problem}`, { field: 'secret' })
+    // An omitted secret is the emulator's own (--webhook-secret), so a test setting only its URL keeps the signing.
+    tenant.webhook = { url, token: token ?? null, secret: secret === undefined ? tenant.defaultWebhookSecret : secret }
+    // The run manifest keeps the text of every call that changed the tenant: the secret goes in masked.
+    if (typeof secret === 'string') request.bodyText = JSON.stringify({ ...(request.body as object), secret: maskSecret(secret) })
+    return ok('Webhook settings saved', settingsView(tenant))
   })
   app.post<{ Params: Params }>('/webhooks/:id/replay', schema('adminReplayWebhook'), async (request) => {
     const { tenant } = request
@@ -333,12 +339,21 @@ export function healthRoute (app: FastifyInstance, doc: OpenApiDocument, persist
 function deliverySummary (delivery: CoreDelivery): WebhookDelivery {
   return {
     id: delivery.id,
+    replay_of: delivery.replayOf,
     url: delivery.url,
     state: delivery.state,
+    held: delivery.held,
+    fault: delivery.fault,
     event: delivery.event,
     attempts: delivery.attempts,
     next_attempt_at: delivery.nextAttemptAt === null ? null : new Date(delivery.nextAttemptAt).toISOString(),
   }
+}
+
+/** The settings as listed: the secret never in clear (maskSecret). */
+function settingsView (tenant: Tenant): WebhookSettings {
+  const { url, token, secret } = tenant.webhook
+  return { url, token, secret: maskSecret(secret) }
 }
 
 /** A wait's timeout in real milliseconds: WAIT_LIMITS' default when not given, at most its maximum. */

@@ -1,8 +1,10 @@
 import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Dispatcher } from 'undici'
 import type { EmulatedRecord } from '../core/records.js'
 import type { Tenant } from '../core/tenant.js'
-import { WEBHOOK_RETRY, type WebhookDelivery } from '../core/webhooks.js'
+import { createDelivery, WEBHOOK_RETRY, type DeliveryAttempt, type WebhookDelivery, type WebhookEvent } from '../core/webhooks.js'
+import { signatureHeaders } from './signing.js'
 
 export interface DispatcherOptions {
   /** Attempts under way at once, across every tenant and receiver; the others wait their turn. */
@@ -13,6 +15,8 @@ export interface DispatcherOptions {
   maxAnswerBytes?: number
   /** Hears what the emulator itself threw making a delivery (never a receiver's failure, which is an attempt). */
   logError?: (error: unknown, message: string) => void
+  /** Wall-clock milliseconds, for the signature's timestamp (never the tenant's virtual clock). */
+  wallNow?: () => number
 }
 
 const DISPATCHER_DEFAULTS: Readonly<Required<DispatcherOptions>> = Object.freeze({
@@ -22,6 +26,7 @@ const DISPATCHER_DEFAULTS: Readonly<Required<DispatcherOptions>> = Object.freeze
   timeoutMs: WEBHOOK_RETRY.timeoutMs,
   maxAnswerBytes: 64 * 1024,
   logError: () => {},
+  wallNow: Date.now,
 })
 
 // undici is about 110 modules: it loads with the first webhook, not with every start.
@@ -52,36 +57,32 @@ export class WebhookDispatcher {
   enqueue (tenant: Tenant, record: EmulatedRecord): void {
     const { url, token } = tenant.webhook
     if (url === null) return
-    let event: WebhookDelivery['event']
+    let event: WebhookEvent
     try {
-      event = tenant.eventOf(record)
+      event = tenant.eventOf(record, url)
     } catch (error) {
       // Called while a record settles: a throw would undo nothing and break the settling, so the event is skipped and said.
       this.options.logError(error, `no webhook for record ${record._id}: its event could not be built`)
       return
     }
-    tenant.webhooks.add({
+    const fault = tenant.faults.pickDelivery({ account: record.account, customer: tenant.customerOf(record.account) })
+    tenant.webhooks.add(createDelivery({ id: tenant.newId(), url, token, event, dueAt: record.endedAt ?? tenant.clock.now(), replayOf: null, fault }))
+  }
+
+  /** Queues the same event again as a new delivery naming the original; a wake sends it. */
+  replay (tenant: Tenant, delivery: WebhookDelivery): WebhookDelivery {
+    const url = tenant.webhook.url ?? delivery.url
+    const token = tenant.webhook.url === null ? delivery.token : tenant.webhook.token
+    const { account } = delivery.event.okra_emulator
+    const again = createDelivery({
       id: tenant.newId(),
       url,
       token,
-      event,
-      state: 'pending',
-      attempts: [],
-      nextAttemptAt: record.endedAt ?? tenant.clock.now(),
+      event: { ...delivery.event, callbackURL: url },
+      dueAt: tenant.clock.now(),
+      replayOf: delivery.id,
+      fault: tenant.faults.pickDelivery({ account, customer: tenant.customerOf(account) }),
     })
-  }
-
-  /** Queues the same event again as a new delivery, and sends it now. */
-  replay (tenant: Tenant, delivery: WebhookDelivery): WebhookDelivery {
-    const again: WebhookDelivery = {
-      id: tenant.newId(),
-      url: tenant.webhook.url ?? delivery.url,
-      token: tenant.webhook.url === null ? delivery.token : tenant.webhook.token,
-      event: delivery.event,
-      state: 'pending',
-      attempts: [],
-      nextAttemptAt: tenant.clock.now(),
-    }
     tenant.webhooks.add(again)
     return again
   }
@@ -116,10 +117,12 @@ export class WebhookDispatcher {
   }
 
   private attempt (tenant: Tenant, delivery: WebhookDelivery): Promise<void> {
-    const done = this.turn()
+    let sent = false
+    const done = this.delayOf(delivery)
+      .then(() => this.turn())
       .then(async () => {
         try {
-          if (!this.closed) await this.send(tenant, delivery)
+          if (!this.closed) sent = await this.send(tenant, delivery)
         } catch (error) {
           // Nobody waits on a delivery: a throw here would reject a timer's wake, so the delivery ends failed instead.
           tenant.webhooks.abandon(delivery)
@@ -128,9 +131,22 @@ export class WebhookDispatcher {
           this.release()
         }
       })
+      // A reorder rule's held deliveries go once this one has gone, after it (its turn given back first).
+      .then(async () => {
+        if (!sent) return
+        const released = tenant.webhooks.releaseHeld(delivery, tenant.clock.now())
+        await Promise.all(released.map((held) => this.inFlight.get(held) ?? this.attempt(tenant, held)))
+      })
       .finally(() => { this.inFlight.delete(delivery) })
     this.inFlight.set(delivery, done)
     return done
+  }
+
+  /** A delay rule given in real milliseconds holds the first attempt back that long (shutdown cuts it short). */
+  private async delayOf (delivery: WebhookDelivery): Promise<void> {
+    const action = delivery.fault?.action
+    if (action?.kind !== 'delay' || action.ms === undefined || delivery.attempts.length > 0) return
+    await sleep(action.ms, undefined, { signal: this.stopping.signal }).catch(() => {})
   }
 
   private async turn (): Promise<void> {
@@ -148,35 +164,44 @@ export class WebhookDispatcher {
     else next()
   }
 
-  private async send (tenant: Tenant, delivery: WebhookDelivery): Promise<void> {
+  /** Makes one attempt (and a duplicate rule's copy); false when a shutdown cut it off, unrecorded. */
+  private async send (tenant: Tenant, delivery: WebhookDelivery): Promise<boolean> {
+    const attemptAt = tenant.clock.now()
+    // The same bytes on every attempt: a receiver verifying the signature reads these exactly.
+    const body = JSON.stringify(delivery.event)
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'okra-emulator', 'x-okra-emulator-delivery': delivery.id }
+    if (delivery.token !== null) headers.authorization = `Bearer ${delivery.token}`
+    const { secret } = tenant.webhook
+    if (secret !== null) Object.assign(headers, signatureHeaders(secret, delivery.id, Math.floor(this.options.wallNow() / 1000), body))
+    const at = new Date(attemptAt).toISOString()
+    const result = await this.post(delivery.url, headers, body)
+    if (result === null) return false
+    tenant.webhooks.attempted(delivery, { ...result, at }, attemptAt)
+    if (delivery.state === 'delivered' && delivery.fault?.action.kind === 'duplicate') {
+      const copy = await this.post(delivery.url, headers, body)
+      if (copy !== null) tenant.webhooks.copied(delivery, { ...copy, at })
+    }
+    return true
+  }
+
+  /** One POST; null when a shutdown cut it off. */
+  private async post (url: string, headers: Record<string, string>, body: string): Promise<Omit<DeliveryAttempt, 'attempt' | 'at'> | null> {
     const { request, Agent } = await (undici ??= import('undici'))
     // Its own agent: the process's global one may belong to the test suite that started the emulator.
     this.agent ??= new Agent()
-    const attemptAt = tenant.clock.now()
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'okra-emulator' }
-    if (delivery.token !== null) headers.authorization = `Bearer ${delivery.token}`
     const { timeoutMs } = this.options
     const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), this.stopping.signal])
     const began = performance.now()
-    let result: { outcome: 'delivered' | 'failed', responseCode: number | null, error: string | null }
+    const latencyMs = () => Math.round(performance.now() - began)
     try {
-      const response = await request(delivery.url, {
-        dispatcher: this.agent,
-        method: 'POST',
-        headers,
-        body: JSON.stringify(delivery.event),
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        signal,
-      })
+      const response = await request(url, { dispatcher: this.agent, method: 'POST', headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal })
       // Read to a cap, so a receiver streaming without end costs neither memory nor the attempt's whole time.
       await response.body.dump({ limit: this.options.maxAnswerBytes, signal })
       const ok = response.statusCode >= 200 && response.statusCode < 300
-      result = { outcome: ok ? 'delivered' : 'failed', responseCode: response.statusCode, error: ok ? null : `receiver answered ${response.statusCode}` }
+      return { outcome: ok ? 'delivered' : 'failed', responseCode: response.statusCode, error: ok ? null : `receiver answered ${response.statusCode}`, latencyMs: latencyMs() }
     } catch (error) {
-      if (this.stopping.signal.aborted) return
-      result = { outcome: 'failed', responseCode: null, error: (error as Error).message }
+      if (this.stopping.signal.aborted) return null
+      return { outcome: 'failed', responseCode: null, error: (error as Error).message, latencyMs: latencyMs() }
     }
-    tenant.webhooks.attempted(delivery, { ...result, at: new Date(attemptAt).toISOString(), latencyMs: Math.round(performance.now() - began) }, attemptAt)
   }
 }

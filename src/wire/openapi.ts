@@ -701,7 +701,13 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Where this tenant's webhooks go (null to stop them), and the bearer token sent. */
+        /**
+         * Where this tenant's webhooks go (null to stop them), the bearer token sent, and the signing secret.
+         * @description Replaces the settings. `token` omitted is null. `secret` signs every delivery per Standard
+         *     Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`): null turns signing off,
+         *     omitted keeps the emulator's own (`--webhook-secret`, or none). It is answered and listed
+         *     masked (`whsec_…` and its last four characters), never in clear.
+         */
         put: operations["adminSetWebhookSettings"];
         post?: never;
         delete?: never;
@@ -719,7 +725,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a delivery's event again, as a new delivery; answers after its first attempt. */
+        /** Send a delivery's event again, as a new delivery naming the original (`replay_of`); answers after its first attempt. */
         post: operations["adminReplayWebhook"];
         delete?: never;
         options?: never;
@@ -989,7 +995,62 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    recordSettled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What the emulator POSTs to a tenant's webhook URL when a record completes or fails.
+         * @description Retried on the emulator clock until a 2xx (30 s, then ×4, 6 attempts at most), with the same
+         *     bytes and id on every attempt. Signed per Standard Webhooks only with a secret
+         *     (`--webhook-secret`, or the tenant's settings): Okra documents no signing.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description `Bearer <token>` when the settings name a token. */
+                    authorization?: string;
+                    /** @description The delivery id (GET /__admin/webhooks) */
+                    "x-okra-emulator-delivery": string;
+                    /** @description The delivery id; with signing only. */
+                    "webhook-id"?: string;
+                    /** @description Unix seconds of the wall clock at the attempt; with signing only. */
+                    "webhook-timestamp"?: string;
+                    /** @description `v1,` then the base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>`; with signing only. */
+                    "webhook-signature"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent"];
+                };
+            };
+            responses: {
+                /** @description Any 2xx ends the delivery; any other answer, or none within the attempt time-out (10 s by default), is a failed attempt. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         TenantSummary: {
@@ -1057,15 +1118,23 @@ export interface components {
             account?: string;
             customer?: string;
         };
+        /**
+         * @description `error`, `latency`, `rate_limit`, `timeout` and `close` act on Okra requests. `duplicate`
+         *     (sent twice, same `webhook-id`), `reorder` (held back until the tenant's next delivery is
+         *     sent, then sent after it), `drop` (never sent, marked dropped) and `delay` act on webhook
+         *     deliveries as they are made: a delay is `after`, a duration of emulator time (the clock must
+         *     reach it), or `ms`, real milliseconds before the first attempt; one of the two.
+         */
         FaultAction: {
             /** @enum {string} */
-            kind: "error" | "latency" | "rate_limit" | "timeout" | "close";
+            kind: "error" | "latency" | "rate_limit" | "timeout" | "close" | "duplicate" | "reorder" | "drop" | "delay";
             status?: number;
             /** @description Sent as it is; Okra's error envelope naming the rule when omitted. */
             body?: {
                 [key: string]: unknown;
             };
             ms?: number;
+            after?: components["schemas"]["Duration"];
         };
         FaultRuleBody: {
             match?: components["schemas"]["FaultMatch"];
@@ -1272,14 +1341,17 @@ export interface components {
         WebhookSettings: {
             url: string | null;
             token: string | null;
+            /** @description Null when deliveries are unsigned; else masked, `whsec_…` and the last four characters. */
+            secret: string | null;
         };
         /**
-         * @description **Emulator choice**, modelled on Okra's captured BALANCE callback: `event` is `balance.success`
-         *     or `balance.failed`; `status` `is_done` or `is_failed`; `callback_code` `PRODUCT_IS_READY` or `PRODUCT_FAILED`.
+         * @description The body posted: Okra's BALANCE webhook as captured in 2020 (sandbox, v1), field by field and
+         *     in its order, then `okra_emulator`, the emulator's own additions, which Okra never sends.
+         *     `callbackURL` is the receiver's URL; `callback_url` the record's poll URL; `options` the
+         *     customer's widget options. A failure's body (`status` `is_failed`, `PRODUCT_FAILED`) is an
+         *     **Emulator choice**: Okra has published none, and `okra_emulator.source` says `emulator`.
          */
         WebhookEvent: {
-            /** @enum {string} */
-            event: "balance.success" | "balance.failed";
             /** @enum {string} */
             method: "BALANCE" | "CHECK_BALANCE";
             /** @enum {string} */
@@ -1290,21 +1362,37 @@ export interface components {
             type: "CALLBACK";
             /** @enum {string} */
             code: "PRODUCT_IS_READY" | "PRODUCT_FAILED";
-            /** @enum {string} */
-            status: "is_done" | "is_failed";
+            callbackURL: string;
             env: string;
             owner: string;
-            record: string;
-            callback_url: string;
-            customerId: string;
-            bankId: string;
-            accountId: string;
+            /** @enum {string} */
+            status: "is_done" | "is_failed";
             /** Format: date-time */
             started_at: string;
             /** Format: date-time */
             ended_at: string;
+            /** @description A refresh's is Okra's "Succesfully fetched updated balance!" (sic). */
             message: string;
-            balance_changed?: boolean;
+            record: string;
+            callback_url: string;
+            bankId: string;
+            customerId: string;
+            options: {
+                [key: string]: unknown;
+            };
+            okra_emulator: {
+                /** @enum {string} */
+                event: "balance.success" | "balance.failed";
+                /**
+                 * @description `emulator` when Okra has published no such event (a failure).
+                 * @enum {string}
+                 */
+                source: "okra-capture-2020" | "emulator";
+                account: string;
+                /** @description Null when the record read no balance (a failure). */
+                balance_changed: boolean | null;
+                failure: components["schemas"]["Failure"] | components["schemas"]["EmulatorFailure"] | null;
+            };
         };
         WebhookAttempt: {
             attempt: number;
@@ -1317,10 +1405,20 @@ export interface components {
             error: string | null;
         };
         WebhookDelivery: {
+            /** @description Kept by every attempt (sent as `webhook-id` when signing, and `X-Okra-Emulator-Delivery`). */
             id: string;
+            /** @description The delivery this one replays. */
+            replay_of: string | null;
             url: string;
             /** @enum {string} */
-            state: "pending" | "delivered" | "failed";
+            state: "pending" | "delivered" | "failed" | "dropped";
+            /** @description Held back by a reorder rule until another delivery is sent. */
+            held: boolean;
+            /** @description The delivery fault rule that acted on it. */
+            fault: null | {
+                rule: string;
+                action: components["schemas"]["FaultAction"];
+            };
             event: components["schemas"]["WebhookEvent"];
             attempts: components["schemas"]["WebhookAttempt"][];
             /** Format: date-time */
@@ -1736,7 +1834,7 @@ export interface components {
             token: string | null;
             event: components["schemas"]["WebhookEvent"];
             /** @enum {string} */
-            state: "pending" | "delivered" | "failed";
+            state: "pending" | "delivered" | "failed" | "dropped";
             attempts: components["schemas"]["WebhookAttempt"][];
             nextAttemptAt: number | null;
         } & {
@@ -2972,7 +3070,7 @@ export interface operations {
             query?: {
                 /** @description The record whose event a delivery carries. */
                 record?: string;
-                state?: "pending" | "delivered" | "failed";
+                state?: "pending" | "delivered" | "failed" | "dropped";
                 wait?: components["schemas"]["WaitFlag"];
                 count?: components["schemas"]["WaitCount"];
                 timeout?: components["schemas"]["WaitTimeout"];
@@ -3036,6 +3134,7 @@ export interface operations {
                 "application/json": {
                     url: string | null;
                     token?: string | null;
+                    secret?: string | null;
                 };
             };
         };

@@ -147,14 +147,14 @@ describe('the dashboard and webhooks', () => {
     await said(page, `Record ${record} failed`)
     expect((await follow(callbackUrl)).status).toBe(503)
     const [delivery] = (await server.get('/__admin/webhooks')).body.data.deliveries
-    expect(delivery).toMatchObject({ state: 'delivered', event: { event: 'balance.failed', record } })
+    expect(delivery).toMatchObject({ state: 'delivered', event: { okra_emulator: { event: 'balance.failed' }, record } })
 
     await page.getByRole('button', { name: `Replay webhook delivery ${delivery.id}` }).click()
     await said(page, `Delivery ${delivery.id} replayed`)
     const deliveries = (await server.get('/__admin/webhooks')).body.data.deliveries
     expect(deliveries).toHaveLength(2)
     expect(deliveries[1]).toMatchObject({ state: 'delivered', event: { record } })
-    expect(received.map((body) => JSON.parse(body).event)).toStrictEqual(['balance.failed', 'balance.failed'])
+    expect(received.map((body) => JSON.parse(body).okra_emulator.event)).toStrictEqual(['balance.failed', 'balance.failed'])
     await page.close()
   })
 })

@@ -22,9 +22,9 @@ function setup (outcomes: Array<'delivered' | 'failed'> = []) {
   ])), {
     clock: { mode: 'frozen', startMs: START },
     policy: { kind: 'delay', ms: 3000 },
-    webhook: { url: 'http://hooks.invalid/', token: null },
+    webhook: { url: 'http://hooks.invalid/', token: null, secret: null },
   }, () => 0, (owner, record) => {
-    owner.webhooks.add({ id: `d-${record._id}`, url: 'http://hooks.invalid/', token: null, event: owner.eventOf(record), state: 'pending', attempts: [], nextAttemptAt: record.endedAt })
+    owner.webhooks.add({ id: `d-${record._id}`, url: 'http://hooks.invalid/', token: null, event: owner.eventOf(record, 'http://hooks.invalid/'), state: 'pending', attempts: [], nextAttemptAt: record.endedAt, replayOf: null, fault: null, held: false })
   }, new Uint8Array([1, 2, 3, 4, 5]))
   const t = tenants.get('t')
   const deliver = (): void => {

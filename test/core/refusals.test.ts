@@ -16,7 +16,7 @@ const url = (id: string) => `http://emulator/v2/callback?record=${id}`
 function runningTenant (): { tenant: Tenant, real: { now: number } } {
   const real = { now: 0 }
   const tenant = new Tenants(new JsonDataset(base), {
-    clock: { mode: 'running', startMs: START }, policy: { kind: 'delay', ms: 3000 }, webhook: { url: null, token: null },
+    clock: { mode: 'running', startMs: START }, policy: { kind: 'delay', ms: 3000 }, webhook: { url: null, token: null, secret: null },
   }, () => real.now, () => {}, new Uint8Array(5)).get('t')
   return { tenant, real }
 }

@@ -25,7 +25,7 @@ function tenantOver (): Tenant {
   return new Tenants(new JsonDataset(fixture()), {
     clock: { mode: 'frozen', startMs: START },
     policy: { kind: 'delay', ms: 3000 },
-    webhook: { url: 'http://hooks.invalid/a', token: 'tok' },
+    webhook: { url: 'http://hooks.invalid/a', token: 'tok', secret: null },
   }, () => 0, () => {}, new Uint8Array([1, 2, 3, 4, 5])).get('t')
 }
 
@@ -37,11 +37,11 @@ function thrown (fn: () => unknown): DomainError {
 describe('tenant settings', () => {
   it('keeps its own copy of the webhook settings, and the policy beside them', () => {
     const tenant = tenantOver()
-    expect(tenant.webhook).toStrictEqual({ url: 'http://hooks.invalid/a', token: 'tok' })
-    const given = { url: 'http://hooks.invalid/b', token: null }
+    expect(tenant.webhook).toStrictEqual({ url: 'http://hooks.invalid/a', token: 'tok', secret: null })
+    const given = { url: 'http://hooks.invalid/b', token: null, secret: null }
     tenant.webhook = given
     given.url = 'http://hooks.invalid/changed'
-    expect(tenant.webhook).toStrictEqual({ url: 'http://hooks.invalid/b', token: null })
+    expect(tenant.webhook).toStrictEqual({ url: 'http://hooks.invalid/b', token: null, secret: null })
     expect(tenant.policy).toStrictEqual({ kind: 'delay', ms: 3000 })
   })
 
@@ -98,7 +98,7 @@ describe('tenant records', () => {
     expect(tenant.nextDueAt()).toBeNull()
     const record = tenant.startRecord('CHECK_BALANCE', 'acc-b1', url)
     expect(tenant.nextDueAt()).toBe(START + 3000)
-    tenant.webhooks.add({ id: 'w', url: 'u', token: null, event: tenant.eventOf(record), state: 'pending', attempts: [], nextAttemptAt: START + 1000 })
+    tenant.webhooks.add({ id: 'w', url: 'u', token: null, event: tenant.eventOf(record, 'u'), state: 'pending', attempts: [], nextAttemptAt: START + 1000, replayOf: null, fault: null, held: false })
     expect(tenant.nextDueAt()).toBe(START + 1000)
   })
 
@@ -157,8 +157,8 @@ describe('the webhook event of a record', () => {
     const tenant = tenantOver()
     const record = tenant.startRecord('CHECK_BALANCE', 'acc-b2', url)
     tenant.advance(3000)
-    expect(tenant.eventOf(record)).toMatchObject({ env: 'test-env', owner: OWNER, customerId: 'c2', bankId: BANK, accountId: 'acc-b2', record: record._id })
+    expect(tenant.eventOf(record, 'u')).toMatchObject({ env: 'test-env', owner: OWNER, customerId: 'c2', bankId: BANK, callbackURL: 'u', record: record._id, okra_emulator: { account: 'acc-b2' } })
     const stray: EmulatedRecord = { ...record, account: 'acc-nobody' }
-    expect(tenant.eventOf(stray)).toMatchObject({ customerId: '', bankId: '' })
+    expect(tenant.eventOf(stray, 'u')).toMatchObject({ customerId: '', bankId: '' })
   })
 })

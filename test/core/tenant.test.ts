@@ -22,7 +22,7 @@ function tenantOver (edit: (file: FixtureFile) => void = () => {}): { tenant: Te
   const tenants = new Tenants(new JsonDataset(file), {
     clock: { mode: 'frozen', startMs: START },
     policy: { kind: 'delay', ms: 3000 },
-    webhook: { url: null, token: null },
+    webhook: { url: null, token: null, secret: null },
   }, () => 0, (_tenant, record) => settled.push(record), BYTES)
   return { tenant: tenants.get('t'), settled }
 }
@@ -204,7 +204,7 @@ describe('balance_changed', () => {
   it('leaves other tenants untouched', () => {
     const file = structuredClone(base)
     const tenants = new Tenants(new JsonDataset(file), {
-      clock: { mode: 'frozen', startMs: START }, policy: { kind: 'immediate' }, webhook: { url: null, token: null },
+      clock: { mode: 'frozen', startMs: START }, policy: { kind: 'immediate' }, webhook: { url: null, token: null, secret: null },
     }, () => 0, () => {}, BYTES)
     const a = tenants.get('a')
     const b = tenants.get('b')
@@ -266,7 +266,7 @@ describe('tenant state: snapshot, restore, reset, scenario', () => {
 
   it('loads a scenario into one tenant only, and reset brings back the shared fixtures', () => {
     const file = structuredClone(base)
-    const tenants = new Tenants(new JsonDataset(file), { clock: { mode: 'frozen', startMs: START }, policy: { kind: 'immediate' }, webhook: { url: null, token: null } }, () => 0, () => {}, BYTES)
+    const tenants = new Tenants(new JsonDataset(file), { clock: { mode: 'frozen', startMs: START }, policy: { kind: 'immediate' }, webhook: { url: null, token: null, secret: null } }, () => 0, () => {}, BYTES)
     const [a, b] = [tenants.get('a'), tenants.get('b')]
     const scenario = { ...structuredClone(base), customers: base.customers.slice(0, 1) }
     scenario.accounts = scenario.accounts.filter((x) => x.customer === scenario.customers[0]!._id)
@@ -370,7 +370,7 @@ describe('revision: every change moves it, a look-up never does', () => {
     const { tenant } = tenantOver()
     const moves = (change: () => unknown): number => { const before = tenant.revision; change(); return tenant.revision - before }
     expect(moves(() => { tenant.policy = { kind: 'manual' } })).toBeGreaterThan(0)
-    expect(moves(() => { tenant.webhook = { url: 'http://127.0.0.1:9/', token: null } })).toBeGreaterThan(0)
+    expect(moves(() => { tenant.webhook = { url: 'http://127.0.0.1:9/', token: null, secret: null } })).toBeGreaterThan(0)
     expect(moves(() => tenant.faults.add('f', { action: { kind: 'timeout' } }))).toBeGreaterThan(0)
     expect(moves(() => tenant.faults.pick({ route: 'callback', account: undefined, customer: undefined }))).toBeGreaterThan(0)
     expect(moves(() => tenant.faults.clear())).toBeGreaterThan(0)
@@ -382,7 +382,7 @@ describe('revision: every change moves it, a look-up never does', () => {
 describe('record ids', () => {
   const steps = (tenant: Tenant): string[] => [1, 2, 3].map(() => tenant.startRecord('CHECK_BALANCE', withAvailable.account, url)._id)
   const registry = (bytes: Uint8Array) => new Tenants(new JsonDataset(base), {
-    clock: { mode: 'frozen', startMs: START }, policy: { kind: 'delay', ms: 3000 }, webhook: { url: null, token: null },
+    clock: { mode: 'frozen', startMs: START }, policy: { kind: 'delay', ms: 3000 }, webhook: { url: null, token: null, secret: null },
   }, () => 0, () => {}, bytes)
 
   it('lay out emulator seconds, the process\'s bytes plus the tenant\'s number, then a counter', () => {

@@ -1,44 +1,17 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http'
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FixtureFile } from '../../src/core/fixture.js'
+import { Receiver } from '../support/receiver.js'
 import { startTestServer, type TestServer } from '../support/server.js'
 
 const fixture = JSON.parse(readFileSync(new URL('../../fixtures/default.json', import.meta.url), 'utf8')) as FixtureFile
 const balance = fixture.balances.find((b) => b.available_balance !== undefined)!
 const account = fixture.accounts.find((a) => a._id === balance.account)!
 
-interface Received { headers: IncomingMessage['headers'], body: any }
-
-/** A webhook receiver on 127.0.0.1 that answers with the next scripted status (then 200). */
-class Receiver {
-  readonly received: Received[] = []
-  private readonly script: number[] = []
-  private readonly server: Server = createServer((req, res) => {
-    let text = ''
-    req.on('data', (chunk) => { text += chunk })
-    req.on('end', () => {
-      this.received.push({ headers: req.headers, body: JSON.parse(text) })
-      res.writeHead(this.script.shift() ?? 200).end()
-    })
-  })
-
-  url = ''
-  async start (): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve))
-    const address = this.server.address() as { port: number }
-    this.url = `http://127.0.0.1:${address.port}/okra-hook`
-  }
-
-  answerNext (...statuses: number[]): void { this.script.push(...statuses) }
-  close (): Promise<void> { return new Promise((resolve) => this.server.close(() => resolve())) }
-}
-
 let receiver: Receiver
 let server: TestServer
 beforeAll(async () => {
-  receiver = new Receiver()
-  await receiver.start()
+  receiver = await Receiver.start()
   server = await startTestServer({ webhook: { url: receiver.url, token: 'hook-secret' } })
 })
 afterAll(async () => {
@@ -61,25 +34,31 @@ describe('webhooks', () => {
     const [hook] = receiver.received
     expect(hook!.headers.authorization).toBe('Bearer hook-secret')
     expect(hook!.headers['content-type']).toBe('application/json')
+    // Okra's 2020 capture (okra-api.md §7), key for key and in its order, then the emulator's own key.
+    expect(Object.keys(hook!.body)).toStrictEqual([
+      'method', 'callback_type', 'callback_code', 'type', 'code', 'callbackURL', 'env', 'owner', 'status', 'started_at',
+      'ended_at', 'message', 'record', 'callback_url', 'bankId', 'customerId', 'options', 'okra_emulator',
+    ])
     expect(hook!.body).toStrictEqual({
-      event: 'balance.success',
       method: 'BALANCE',
       callback_type: 'BALANCE',
       callback_code: 'PRODUCT_IS_READY',
       type: 'CALLBACK',
       code: 'PRODUCT_IS_READY',
-      status: 'is_done',
+      callbackURL: receiver.url,
       env: fixture.env,
       owner: fixture.owner,
-      record: started.body.data.record,
-      callback_url: started.body.data.callback_url,
-      customerId: account.customer,
-      bankId: account.bank,
-      accountId: account._id,
+      status: 'is_done',
       started_at: '2026-11-02T09:00:00.000Z',
       ended_at: '2026-11-02T09:00:03.000Z',
       message: 'Succesfully fetched updated balance!',
-      balance_changed: false,
+      record: started.body.data.record,
+      callback_url: started.body.data.callback_url,
+      bankId: account.bank,
+      customerId: account.customer,
+      // The widget options the fixture customer was linked with, as Okra echoes them.
+      options: fixture.customers.find((c) => c._id === account.customer)!.options,
+      okra_emulator: { event: 'balance.success', source: 'okra-capture-2020', account: account._id, balance_changed: false, failure: null },
     })
     const log = await server.get('/__admin/webhooks', { token: tok })
     expect(log.body.data.deliveries.length).toBe(1)
@@ -115,7 +94,7 @@ describe('webhooks', () => {
       ['2026-11-02T09:00:33.000Z', 'failed', 500],
       ['2026-11-02T09:02:33.000Z', 'delivered', 200],
     ])
-    expect(receiver.received.every((r) => r.body.event === 'balance.success' && r.body.method === 'CHECK_BALANCE')).toBe(true)
+    expect(receiver.received.every((r) => r.body.okra_emulator.event === 'balance.success' && r.body.method === 'CHECK_BALANCE')).toBe(true)
   })
 
   it('gives up after six attempts to a receiver that is not there', async () => {
@@ -139,7 +118,7 @@ describe('webhooks', () => {
     await server.send('PUT', '/__admin/policy', { token: tok, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ policy: { kind: 'manual' } }) })
     const started = await server.post('/v2/balance/refresh', { account_id: balance.account }, { token: tok })
     await server.post(`/__admin/records/${started.body.data.record}/fail`, { failure: { kind: 'bank_error', message: 'Bank offline' } }, { token: tok })
-    expect(receiver.received.map((r) => [r.body.event, r.body.status, r.body.callback_code, r.body.message])).toStrictEqual([
+    expect(receiver.received.map((r) => [r.body.okra_emulator.event, r.body.status, r.body.callback_code, r.body.message])).toStrictEqual([
       ['balance.failed', 'is_failed', 'PRODUCT_FAILED', 'Bank offline'],
     ])
     const [first] = (await server.get('/__admin/webhooks', { token: tok })).body.data.deliveries

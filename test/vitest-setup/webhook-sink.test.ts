@@ -6,7 +6,7 @@ const okra = useOkraEmulator()
 
 it('points the file\'s tenant at a sink of its own, which sees the webhook of a refresh', async () => {
   const sink = await okra.webhookSink()
-  expect((await okra.admin.webhooks()).settings).toStrictEqual({ url: sink.url, token: null })
+  expect((await okra.admin.webhooks()).settings).toStrictEqual({ url: sink.url, token: null, secret: null })
   const started = await fetch(`${okra.okraBaseUrl}balance/refresh`, {
     method: 'POST',
     headers: { authorization: `Bearer ${okra.token}`, 'content-type': 'application/json' },

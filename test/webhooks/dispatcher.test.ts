@@ -29,12 +29,12 @@ async function tenantWith (url: string, deliveries: number): Promise<Tenant> {
   const tenants = new Tenants(await defaultFixtures(), {
     clock: { mode: 'frozen', startMs: START },
     policy: { kind: 'immediate' },
-    webhook: { url, token: 'hook-token' },
+    webhook: { url, token: 'hook-token', secret: null },
   }, () => START, () => {}, new Uint8Array(5))
   const tenant = tenants.get('t')
   for (let n = 0; n < deliveries; n++) {
-    const event = { event: 'balance.success', record: `r${n}` } as WebhookEvent
-    tenant.webhooks.add({ id: `d${n}`, url, token: 'hook-token', event, state: 'pending', attempts: [], nextAttemptAt: START })
+    const event = { record: `r${n}` } as unknown as WebhookEvent
+    tenant.webhooks.add({ id: `d${n}`, url, token: 'hook-token', event, state: 'pending', attempts: [], nextAttemptAt: START, replayOf: null, fault: null, held: false })
   }
   return tenant
 }

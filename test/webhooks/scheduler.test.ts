@@ -19,7 +19,7 @@ afterEach(() => { vi.useRealTimers() })
 /** A scheduler over one tenant whose clock follows the fake real time; `runDue` stands in for the webhook dispatcher. */
 function schedulerOver (mode: ClockMode, runDue: (tenant: Tenant) => Promise<void> = async () => {}, file: FixtureFile = fixture) {
   const tenant = new Tenants(new JsonDataset(file), {
-    clock: { mode, startMs: START }, policy: { kind: 'delay', ms: 3000 }, webhook: { url: null, token: null },
+    clock: { mode, startMs: START }, policy: { kind: 'delay', ms: 3000 }, webhook: { url: null, token: null, secret: null },
   }, () => Date.now(), () => {}, new Uint8Array(5)).get('t')
   const saved: number[] = []
   const scheduler = new Scheduler({ runDue }, async (t) => { saved.push(t.clock.now()) })
@@ -81,7 +81,7 @@ describe('Scheduler', () => {
     const { tenant, scheduler } = schedulerOver('running', async (t) => {
       calls.push(t.clock.now())
       // The first attempt fails and asks for a retry 30 s on.
-      if (calls.length === 1) t.webhooks.add({ id: 'w', url: 'http://127.0.0.1:9/', token: null, event: t.eventOf(t.records.values().next().value!), state: 'pending', attempts: [], nextAttemptAt: t.clock.now() + 30_000 })
+      if (calls.length === 1) t.webhooks.add({ id: 'w', url: 'http://127.0.0.1:9/', token: null, event: t.eventOf(t.records.values().next().value!, 'u'), state: 'pending', attempts: [], nextAttemptAt: t.clock.now() + 30_000, replayOf: null, fault: null, held: false })
     })
     tenant.startRecord('CHECK_BALANCE', account, url)
     scheduler.plan(tenant)
