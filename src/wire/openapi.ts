@@ -2657,6 +2657,8 @@ export interface operations {
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             409: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     createSandboxCustomers: {
@@ -2683,7 +2685,9 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
-            409: components["responses"]["Error"];
+            409: components["responses"]["LimitReached"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listSandboxCustomers: {
@@ -2710,6 +2714,8 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getSandboxCustomer: {
@@ -2737,6 +2743,8 @@ export interface operations {
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            413: components["responses"]["BodyTooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     adminGetClock: {
