@@ -253,6 +253,8 @@ function manifestOptions (options: AppOptions, clock: { mode: ClockMode, startMs
     clock: { mode: clock.mode, start: new Date(clock.startMs).toISOString() },
     recordDelayMs: options.recordDelayMs ?? DEFAULT_RECORD_DELAY_MS,
     webhook: options.webhook !== undefined,
+    webhookSecret: options.webhookSecret !== undefined,
+    pendingCallback: options.pendingCallback ?? 200,
     tokens: options.tokens === undefined ? 'any' : 'listed',
     adminToken: options.adminToken !== undefined,
     db: options.db !== undefined,

@@ -12,7 +12,7 @@ import type { RunningEmulator, StartOptions } from './server.js'
 export type { AppOptions, FixtureFile, RunningEmulator, StartOptions }
 export { DEFAULT_RECORD_DELAY_MS, REALISTIC_RECORD_DELAY_MS, DEFAULT_TEST_TOKEN } from './options.js'
 export {
-  AdminClient, AdminError, type AdminClientOptions, type Amounts, type ClockView, type DeliverySummary, type Failure, type FaultAction,
+  AdminClient, AdminError, WaitTimeoutError, type AdminClientOptions, type Amounts, type ClockView, type DeliverySummary, type Failure, type FaultAction,
   type FaultInput, type FaultMatch, type FaultRule, type Health, type JournalEntry, type JournalFilter, type JournalPage,
   type Manifest, type RecordSummary, type TenantView,
 } from './client.js'

@@ -1673,6 +1673,13 @@ export interface components {
             recordDelayMs?: number;
             /** @description A start-up webhook URL was given. */
             webhook?: boolean;
+            /** @description A start-up webhook secret (--webhook-secret) was given; never the secret. */
+            webhookSecret?: boolean;
+            /**
+             * @description The status of a running record's callback (--pending-callback).
+             * @enum {integer}
+             */
+            pendingCallback?: 200 | 202;
             /** @enum {string} */
             tokens?: "any" | "listed";
             adminToken?: boolean;

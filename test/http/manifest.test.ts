@@ -49,7 +49,7 @@ describe('GET /__admin/manifest', () => {
     expect(manifest.emulator).toBe(version)
     const digest = createHash('sha256').update(JSON.stringify(fixture)).digest('hex')
     expect(manifest.fixtures).toStrictEqual({ digest: `sha256:${digest}`, kind: 'file', seed: 42 })
-    expect(manifest.options).toMatchObject({ clock: { mode: 'frozen', start: TEST_CLOCK_START }, recordDelayMs: 3000, webhook: false, tokens: 'any', adminToken: false, db: false })
+    expect(manifest.options).toMatchObject({ clock: { mode: 'frozen', start: TEST_CLOCK_START }, recordDelayMs: 3000, webhook: false, webhookSecret: false, pendingCallback: 200, tokens: 'any', adminToken: false, db: false })
     expect(manifest.clock).toStrictEqual({ now: '2026-11-02T09:01:03.000Z', mode: 'frozen' })
     expect(manifest.scenario).toBe(null)
     expect(manifest.state.clock).toStrictEqual({ mode: 'frozen', now: Date.parse('2026-11-02T09:01:03.000Z') })
