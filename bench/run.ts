@@ -250,7 +250,7 @@ async function mixed (): Promise<string> {
     '',
     `${CONNECTIONS} connections over ${tokens.length} tokens (each round of a connection takes the next token), ${settings.warmupS} s warm-up then ${settings.durationS} s measured,`,
     `record delay ${MIXED_RECORD_DELAY}. Each connection repeats: refresh, check, getByCustomer, getByAccount, getById,`,
-    'getByDate, then a GET of each callback_url (202 while the record runs, 200 when done). Same server',
+    'getByDate, then a GET of each callback_url (Okra\'s "Balance checking..." while the record runs, the result when done). Same server',
     'process as the getByCustomer load, so the peak RSS below covers both.',
     '',
     table(['Load', 'req/s', 'p50', 'p99', 'errors'], [['mixed', ...loadCells(result)]]),

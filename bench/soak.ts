@@ -136,12 +136,21 @@ function callbackPath (answer: Answer | undefined): string | undefined {
   }
 }
 
+/**
+ * A running record's callback: Okra's 200 repeating the refresh's own answer (the result always
+ * carries `balance_changed`), or a 202 under --pending-callback 202. A soak that stopped at the first
+ * 200 left records of the `polls` policy running for ever, and read their pile-up as growth.
+ */
+function stillRunning (answer: Answer): boolean {
+  return answer.status === 202 || (answer.status === 200 && !answer.text.includes('"balance_changed"'))
+}
+
 /** Polls a record's callback until it is done or failed (or 30 polls), as a client would. */
 async function follow (token: string, path: string | undefined, deadline: number): Promise<void> {
   if (path === undefined) return
   for (let poll = 0; poll < 30 && performance.now() < deadline; poll++) {
     const answer = await send(token, 'GET', path, 'GET callback')
-    if (answer?.status !== 202) return
+    if (answer === undefined || !stillRunning(answer)) return
     await sleep(100)
   }
 }
