@@ -1,4 +1,5 @@
 import { lowerBound, type AccountEntry, type AmountType, type Dataset, type DatasetSource, type DatasetStats } from './dataset.js'
+import { mix } from './mix.js'
 import type { AccountFixture, BalanceFixture, BankFixture, CustomerFixture, WidgetOptions } from './fixture.js'
 
 export type SandboxAccountType = 'ind' | 'corp'
@@ -302,14 +303,4 @@ export class SandboxDataset implements Dataset {
     if (before > 0 && (this.insertAt[before - 1] as number) + before - 1 === position) return { added: before - 1, base: -1 }
     return { base: position - before }
   }
-}
-
-// murmur3's finaliser: neighbouring counters give unrelated amounts.
-function mix (value: number): number {
-  let h = value | 0
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  return (h ^ (h >>> 16)) >>> 0
 }

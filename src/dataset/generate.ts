@@ -1,6 +1,7 @@
 // Only the Nigerian locale (over en and base): the package's index loads every locale, ~0.5 s.
 import { faker } from '@faker-js/faker/locale/en_NG'
 import { BANK_CATALOGUE, nubanCheckDigit, type BankCatalogueEntry } from './banks.js'
+import { mix } from '../core/mix.js'
 import {
   FIXTURE_FORMAT_VERSION,
   type AccountFixture,
@@ -418,16 +419,6 @@ class Draws {
   chance (p: number): boolean {
     return this.unit() < p
   }
-}
-
-// murmur3's finaliser: neighbouring indexes give unrelated states.
-function mix (value: number): number {
-  let h = value | 0
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  return (h ^ (h >>> 16)) >>> 0
 }
 
 function seededFaker (seed: number[]): typeof faker {
