@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { createApp, type AppOptions } from './app.js'
 import { AdminClient } from './client.js'
 import { DEFAULT_TEST_TOKEN } from './options.js'
-import { webhookSinkFor, type WebhookSink, type WebhookSinkOptions } from './webhook-sink.js'
+import { sinksOf, type WebhookSink, type WebhookSinkOptions } from './webhook-sink.js'
 
 export interface StartOptions extends AppOptions {
   /** 0 (the default here) picks a free port. */
@@ -42,21 +42,17 @@ export async function startEmulator (options: StartOptions = {}): Promise<Runnin
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
   const token = options.token ?? DEFAULT_TEST_TOKEN
   const admin = new AdminClient(url, { token, ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }) })
-  const sinks = new Set<WebhookSink>()
+  const sinks = sinksOf(admin)
   return {
     url,
     okraBaseUrl: `${url}/v2/`,
     token,
     admin,
     app,
-    async webhookSink (sinkOptions) {
-      const sink = await webhookSinkFor(admin, sinkOptions)
-      sinks.add(sink)
-      return sink
-    },
+    webhookSink: sinks.start,
     // Sinks first: a delivery a sink holds would otherwise keep the shutdown waiting its whole grace.
     close: async () => {
-      await Promise.all([...sinks].map(async (sink) => { await sink.close() }))
+      await sinks.closeAll()
       await app.close()
     },
   }

@@ -11,7 +11,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import { afterAll, beforeAll, beforeEach, inject, type TestContext } from 'vitest'
 import type { TestProject } from 'vitest/node'
 import { AdminClient } from './client.js'
-import { webhookSinkFor, type WebhookSink, type WebhookSinkOptions } from './webhook-sink.js'
+import { sinksOf, type WebhookSink, type WebhookSinkOptions } from './webhook-sink.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -68,10 +68,10 @@ export function useOkraEmulator (options: UseOkraEmulatorOptions = {}): OkraEmul
   const token = `vitest-${randomUUID()}`
   const admin = new AdminClient(url, { token })
   const suffix = ++calls === 1 ? '' : `.${calls}`
-  const sinks: WebhookSink[] = []
+  const sinks = sinksOf(admin)
   // A tenant is kept from its first change on; a reset makes it one, so its journal holds even a file that only looks up.
   beforeAll(async () => { await admin.reset() })
-  afterAll(async () => { await Promise.all(sinks.map(async (sink) => { await sink.close() })) })
+  afterAll(async () => { await sinks.closeAll() })
   const where = manifestDirectory(options.manifests)
   if (where !== false) {
     beforeEach((context) => {
@@ -83,11 +83,7 @@ export function useOkraEmulator (options: UseOkraEmulatorOptions = {}): OkraEmul
     okraBaseUrl: `${url}/v2/`,
     token,
     admin,
-    async webhookSink (sinkOptions) {
-      const sink = await webhookSinkFor(admin, sinkOptions)
-      sinks.push(sink)
-      return sink
-    },
+    webhookSink: sinks.start,
   }
 }
 

@@ -145,7 +145,7 @@ export async function startWebhookSink (options: Pick<WebhookSinkOptions, 'limit
  * A sink that `admin`'s tenant posts its webhooks to: what useOkraEmulator and startEmulator's
  * `webhookSink()` give. If the tenant cannot be pointed at it, the sink is closed again.
  */
-export async function webhookSinkFor (admin: Pick<AdminClient, 'setWebhook'>, options: WebhookSinkOptions = {}): Promise<WebhookSink> {
+async function webhookSinkFor (admin: Pick<AdminClient, 'setWebhook'>, options: WebhookSinkOptions = {}): Promise<WebhookSink> {
   const sink = await startWebhookSink(options)
   try {
     await admin.setWebhook(sink.url, options.token ?? null)
@@ -154,6 +154,22 @@ export async function webhookSinkFor (admin: Pick<AdminClient, 'setWebhook'>, op
     throw error
   }
   return sink
+}
+
+/**
+ * The sinks started for one tenant's admin client, closed together: what startEmulator's handle and
+ * useOkraEmulator each keep, so neither leaves a receiver listening after it is done.
+ */
+export function sinksOf (admin: Pick<AdminClient, 'setWebhook'>): { start: (options?: WebhookSinkOptions) => Promise<WebhookSink>, closeAll: () => Promise<void> } {
+  const open = new Set<WebhookSink>()
+  return {
+    start: async (options) => {
+      const sink = await webhookSinkFor(admin, options)
+      open.add(sink)
+      return sink
+    },
+    closeAll: async () => { await Promise.all([...open].map(async (sink) => { await sink.close() })) },
+  }
 }
 
 /** What a rejection says it received: each delivery's answer and the start of its body. */

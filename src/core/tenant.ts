@@ -421,12 +421,14 @@ export class Tenant {
   }
 
   /**
-   * The webhook body of a settled record, posted to `url`, with the context Okra puts in it.
-   * `options` (the customer's widget options) is {} until the Dataset knows them.
+   * The webhook body of a settled record, posted to `url`, with the context Okra puts in it:
+   * `options` are the widget options the customer was linked with, {} when it has none.
    */
   eventOf (record: EmulatedRecord, url: string) {
-    const account = this.dataset.account(record.account)
-    return eventFor(record, { env: this.dataset.env, owner: this.dataset.owner, customerId: account?.customer._id ?? '', bankId: account?.fixture.bank ?? '', url, options: (account === undefined ? null : this.dataset.customerOptions(account.customer._id)) ?? {} })
+    const dataset = this.dataset
+    const account = dataset.account(record.account)
+    const options = account === undefined ? null : dataset.customerOptions(account.customer._id)
+    return eventFor(record, { env: dataset.env, owner: dataset.owner, customerId: account?.customer._id ?? '', bankId: account?.fixture.bank ?? '', url, options: options ?? {} })
   }
 }
 
