@@ -3,6 +3,7 @@ import type { BalanceFixture, PeriodicHistory, WidgetOptions } from './fixture.j
 import type { Customer } from '../wire/index.js'
 import { DomainError, invalidField } from './errors.js'
 import { paginate, type Page, type PageRequest } from './pagination.js'
+import { historyOf, recordIdsOf, type PackedOverlay } from './overlays.js'
 
 interface RecordRef {
   _id: string
@@ -31,19 +32,6 @@ export interface BalanceView {
 /** The amount a getByType compares; the Dataset indexes balances by each. */
 export type BalanceType = AmountType
 
-/** What a tenant has changed of one balance; the fixture itself is never written. */
-export interface BalanceOverlay {
-  available_balance?: number
-  ledger_balance: number
-  last_updated: string
-  /** When Okra last fetched the balance from the bank: what a check compares against. */
-  last_fetched: string
-  /** Entries appended by refreshes, after the fixture's own history. */
-  periodic: PeriodicHistory
-  /** This tenant's records for the balance, oldest first. */
-  records: string[]
-}
-
 /** How a tenant shows its records inside balances; the store of records lives elsewhere. */
 export interface RecordStatusSource {
   processOf (recordId: string): RecordRef['status']['process']
@@ -57,11 +45,11 @@ const COMPLETED = Object.freeze({ running: false, completed: true })
  */
 export class BalanceReader {
   private readonly dataset: Dataset
-  private readonly overlays: ReadonlyMap<string, BalanceOverlay>
+  private readonly overlays: ReadonlyMap<string, PackedOverlay>
   private readonly records: RecordStatusSource
   private readonly ownerList: string[]
 
-  constructor (dataset: Dataset, overlays: ReadonlyMap<string, BalanceOverlay>, records: RecordStatusSource) {
+  constructor (dataset: Dataset, overlays: ReadonlyMap<string, PackedOverlay>, records: RecordStatusSource) {
     this.dataset = dataset
     this.overlays = overlays
     this.records = records
@@ -141,7 +129,7 @@ export class BalanceReader {
     const current = overlay ?? balance
     const record: RecordRef[] = balance.record.map((_id) => ({ _id, status: { process: COMPLETED } }))
     if (overlay !== undefined) {
-      for (const _id of overlay.records) record.push({ _id, status: { process: this.records.processOf(_id) } })
+      for (const _id of recordIdsOf(overlay)) record.push({ _id, status: { process: this.records.processOf(_id) } })
     }
     const view: BalanceView = {
       _id: balance._id,
@@ -160,7 +148,7 @@ export class BalanceReader {
     }
     // Absent, not null, when the bank reports none (okra-api.md §5.3).
     if (current.available_balance !== undefined) view.available_balance = current.available_balance
-    if (includePeriodic) view.periodic = overlay === undefined ? balance.periodic : joinHistory(balance.periodic, overlay.periodic)
+    if (includePeriodic) view.periodic = overlay === undefined ? balance.periodic : joinHistory(balance.periodic, historyOf(overlay, dataset.owner))
     return view
   }
 

@@ -1,4 +1,4 @@
-import type { BalanceOverlay } from './balances.js'
+import { unpackable, type BalanceOverlay } from './overlays.js'
 import type { BankEvent } from './bank.js'
 import { LATEST_MS } from './clock.js'
 import type { Dataset } from './dataset.js'
@@ -63,7 +63,12 @@ export function checkManifestState (state: ManifestState, fixtures: Dataset, kno
     if (overlay.records.length > TENANT_LIMITS.recordsPerBalance) throw at(`overlays.${balance}.records`, `holds more than ${TENANT_LIMITS.recordsPerBalance}`)
     for (const type of ['ledger_balance', 'available_balance'] as const) {
       if (overlay.periodic[type].length > TENANT_LIMITS.historyPerBalance) throw at(`overlays.${balance}.periodic.${type}`, `holds more than ${TENANT_LIMITS.historyPerBalance}`)
+      // A tenant keeps history packed, with the fixtures' owner for every entry (PackedOverlay).
+      const stranger = overlay.periodic[type].findIndex((entry) => entry.owner !== dataset.owner)
+      if (stranger !== -1) throw at(`overlays.${balance}.periodic.${type}[${stranger}].owner`, `must be the fixtures' owner "${dataset.owner}"`)
     }
+    const problem = unpackable(overlay)
+    if (problem !== undefined) throw at(`overlays.${balance}.${problem.slice(0, problem.indexOf(':'))}`, problem.slice(problem.indexOf(':') + 2))
   }
   for (const [account, events] of Object.entries(state.bankEvents)) {
     if (dataset.accountBalance(account) === undefined) throw at(`bankEvents.${account}`, 'is not a fixture or sandbox account with a balance')

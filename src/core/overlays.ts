@@ -1,8 +1,43 @@
-import type { BalanceFixture, PeriodicEntry } from './fixture.js'
-import type { BalanceOverlay } from './balances.js'
+import type { BalanceFixture, PeriodicEntry, PeriodicHistory } from './fixture.js'
 import type { Amounts } from './bank.js'
+import { OBJECT_ID } from './ids.js'
+
+/** What a tenant has changed of one balance, as the database and a manifest hold it; the fixture itself is never written. */
+export interface BalanceOverlay {
+  available_balance?: number
+  ledger_balance: number
+  last_updated: string
+  /** When Okra last fetched the balance from the bank: what a check compares against. */
+  last_fetched: string
+  /** Entries appended by refreshes, after the fixture's own history. */
+  periodic: PeriodicHistory
+  /** This tenant's records for the balance, oldest first. */
+  records: string[]
+}
 
 type Balance = Pick<BalanceFixture, '_id' | 'ledger_balance' | 'available_balance' | 'last_updated'>
+
+/**
+ * One balance as a tenant changed it, kept packed. At the bounds (20 record ids, 20 entries of each
+ * history) a balance held some 5.8 KB as objects and strings (an object, an id string and a boxed
+ * amount per entry); packed into arrays of numbers (8 bytes each) it holds about 1.6 KB. With every
+ * balance of a busy tenant refreshed that often, this was the store a soak saw filling for minutes
+ * (bench/RESULTS.md, "Soak"). The wire and the database see the unpacked form (BalanceOverlay).
+ */
+export interface PackedOverlay {
+  ledger_balance: number
+  available_balance?: number
+  last_updated: string
+  last_fetched: string
+  /** The balance's record ids, oldest first: two numbers each (an ObjectId's two 48-bit halves). */
+  readonly records: number[]
+  /** Each history, oldest first: id high, id low, time in ms, amount, per entry. */
+  readonly ledger: number[]
+  readonly available: number[]
+}
+
+const ID_NUMBERS = 2
+const ENTRY_NUMBERS = 4
 
 /**
  * What a tenant has changed of its balances: Okra's stored amounts, their history and the record
@@ -10,21 +45,25 @@ type Balance = Pick<BalanceFixture, '_id' | 'ledger_balance' | 'available_balanc
  * apart and always kept).
  */
 export class BalanceOverlays {
-  private readonly byId = new Map<string, BalanceOverlay>()
+  private readonly byId = new Map<string, PackedOverlay>()
 
   constructor (private readonly changed: () => void, private readonly limits: { records: number, history: number }) {}
 
   /** The live map the BalanceReader reads through. */
-  get view (): ReadonlyMap<string, BalanceOverlay> { return this.byId }
-  get (balanceId: string): BalanceOverlay | undefined { return this.byId.get(balanceId) }
-  get state (): Array<[string, BalanceOverlay]> { return [...this.byId] }
+  get view (): ReadonlyMap<string, PackedOverlay> { return this.byId }
+  get (balanceId: string): PackedOverlay | undefined { return this.byId.get(balanceId) }
+
+  /** Every overlay unpacked, its history entries naming `owner` (the fixtures' owner). */
+  state (owner: string): Array<[string, BalanceOverlay]> {
+    return [...this.byId].map(([id, overlay]) => [id, unpackOverlay(overlay, owner)])
+  }
 
   /** The balance's overlay, made from the fixture on first use. */
-  of (balance: Balance): BalanceOverlay {
+  of (balance: Balance): PackedOverlay {
     let overlay = this.byId.get(balance._id)
     if (overlay === undefined) {
       // Okra last fetched the fixture's balance when it last updated it.
-      overlay = { ledger_balance: balance.ledger_balance, last_updated: balance.last_updated, last_fetched: balance.last_updated, periodic: { available_balance: [], ledger_balance: [] }, records: [] }
+      overlay = { ledger_balance: balance.ledger_balance, last_updated: balance.last_updated, last_fetched: balance.last_updated, records: [], ledger: [], available: [] }
       if (balance.available_balance !== undefined) overlay.available_balance = balance.available_balance
       this.byId.set(balance._id, overlay)
       this.changed()
@@ -33,31 +72,109 @@ export class BalanceOverlays {
   }
 
   addRecord (balance: Balance, recordId: string): void {
-    keepNewest(this.of(balance).records, recordId, this.limits.records)
+    keepNewest(this.of(balance).records, packId(recordId), this.limits.records * ID_NUMBERS)
     this.changed()
   }
 
-  /** A refresh copies the bank's balance into Okra's stored one and adds it to the history. */
-  storeFetched (balance: Balance, live: Amounts, at: string, entry: (amount: number) => PeriodicEntry): void {
+  /** A refresh copies the bank's balance into Okra's stored one and adds it to the history, each entry with a new id. */
+  storeFetched (balance: Balance, live: Amounts, atMs: number, newId: () => string): void {
     const overlay = this.of(balance)
+    const at = new Date(atMs).toISOString()
     overlay.ledger_balance = live.ledger_balance
     if (live.available_balance !== undefined) overlay.available_balance = live.available_balance
     overlay.last_updated = at
     overlay.last_fetched = at
-    keepNewest(overlay.periodic.ledger_balance, entry(live.ledger_balance), this.limits.history)
-    if (live.available_balance !== undefined) keepNewest(overlay.periodic.available_balance, entry(live.available_balance), this.limits.history)
+    const max = this.limits.history * ENTRY_NUMBERS
+    keepNewest(overlay.ledger, [...packId(newId()), atMs, live.ledger_balance], max)
+    if (live.available_balance !== undefined) keepNewest(overlay.available, [...packId(newId()), atMs, live.available_balance], max)
     this.changed()
   }
 
+  /** Replaces every overlay with `state`'s (checked by packable first, so a bad one changes nothing). */
   load (state: Array<[string, BalanceOverlay]>): void {
+    const packed = state.map(([id, overlay]): [string, PackedOverlay] => [id, packOverlay(overlay)])
     this.byId.clear()
-    for (const [id, overlay] of state) this.byId.set(id, overlay)
+    for (const [id, overlay] of packed) this.byId.set(id, overlay)
     this.changed()
   }
 }
 
-/** Appends to a list that keeps only its newest `limit` entries. */
-function keepNewest<T> (list: T[], item: T, limit: number): void {
-  list.push(item)
-  if (list.length > limit) list.splice(0, list.length - limit)
+/** A balance's record ids, oldest first. */
+export function recordIdsOf (overlay: PackedOverlay): string[] {
+  const ids: string[] = []
+  for (let i = 0; i < overlay.records.length; i += ID_NUMBERS) ids.push(unpackId(overlay.records, i))
+  return ids
+}
+
+/** The entries refreshes added to a balance's history, as Okra shows them. */
+export function historyOf (overlay: PackedOverlay, owner: string): PeriodicHistory {
+  return { available_balance: entries(overlay.available, owner), ledger_balance: entries(overlay.ledger, owner) }
+}
+
+/**
+ * Why an overlay from outside (a manifest) cannot be packed exactly, or undefined when it can:
+ * ids must be ObjectIds and entry times ISO instants as toISOString writes them. The emulator makes
+ * no other kind, so a database it wrote always packs.
+ */
+export function unpackable (overlay: BalanceOverlay): string | undefined {
+  if (!overlay.records.every((id) => OBJECT_ID.test(id))) return 'records: each must be 24 lowercase hex digits'
+  for (const type of ['ledger_balance', 'available_balance'] as const) {
+    for (const [i, entry] of overlay.periodic[type].entries()) {
+      if (!OBJECT_ID.test(entry._id)) return `periodic.${type}[${i}]._id: must be 24 lowercase hex digits`
+      const ms = Date.parse(entry.last_updated)
+      if (!(Number.isFinite(ms) && new Date(ms).toISOString() === entry.last_updated)) return `periodic.${type}[${i}].last_updated: must be an ISO instant such as 2026-01-01T00:00:00.000Z`
+    }
+  }
+  return undefined
+}
+
+function packOverlay (overlay: BalanceOverlay): PackedOverlay {
+  const problem = unpackable(overlay)
+  if (problem !== undefined) throw new RangeError(`An overlay that cannot be packed: ${problem}`)
+  const pack = (list: PeriodicEntry[]): number[] => list.flatMap((entry) => [...packId(entry._id), Date.parse(entry.last_updated), entry.amount])
+  const packed: PackedOverlay = {
+    ledger_balance: overlay.ledger_balance,
+    last_updated: overlay.last_updated,
+    last_fetched: overlay.last_fetched,
+    records: overlay.records.flatMap(packId),
+    ledger: pack(overlay.periodic.ledger_balance),
+    available: pack(overlay.periodic.available_balance),
+  }
+  if (overlay.available_balance !== undefined) packed.available_balance = overlay.available_balance
+  return packed
+}
+
+function unpackOverlay (overlay: PackedOverlay, owner: string): BalanceOverlay {
+  const unpacked: BalanceOverlay = {
+    ledger_balance: overlay.ledger_balance,
+    last_updated: overlay.last_updated,
+    last_fetched: overlay.last_fetched,
+    periodic: historyOf(overlay, owner),
+    records: recordIdsOf(overlay),
+  }
+  if (overlay.available_balance !== undefined) unpacked.available_balance = overlay.available_balance
+  return unpacked
+}
+
+function entries (list: number[], owner: string): PeriodicEntry[] {
+  const out: PeriodicEntry[] = []
+  for (let i = 0; i < list.length; i += ENTRY_NUMBERS) {
+    out.push({ _id: unpackId(list, i), amount: list[i + 3] as number, owner, last_updated: new Date(list[i + 2] as number).toISOString() })
+  }
+  return out
+}
+
+/** An ObjectId (24 hex digits, 96 bits) as two 48-bit numbers, each exact in a double. */
+function packId (id: string): [number, number] {
+  return [Number.parseInt(id.slice(0, 12), 16), Number.parseInt(id.slice(12), 16)]
+}
+
+function unpackId (list: number[], at: number): string {
+  return (list[at] as number).toString(16).padStart(12, '0') + (list[at + 1] as number).toString(16).padStart(12, '0')
+}
+
+/** Appends to a list that keeps only its newest `max` numbers. */
+function keepNewest (list: number[], items: number[], max: number): void {
+  list.push(...items)
+  if (list.length > max) list.splice(0, list.length - max)
 }

@@ -1,5 +1,5 @@
 import type { BalanceFixture, FixtureFile } from './fixture.js'
-import { BalanceReader, type BalanceOverlay } from './balances.js'
+import { BalanceReader } from './balances.js'
 import { BankLedger, sameAmounts, type Amounts, type BankEvent, type BankScripts } from './bank.js'
 import { CallLog } from './calls.js'
 import { VirtualClock, type ClockMode } from './clock.js'
@@ -10,7 +10,7 @@ import { FaultBook, type FaultRule, type FaultRuleInput } from './faults.js'
 import { TenantIds } from './ids.js'
 import { RequestJournal } from './journal.js'
 import { ChangeSignal } from './signal.js'
-import { BalanceOverlays } from './overlays.js'
+import { BalanceOverlays, type BalanceOverlay } from './overlays.js'
 import { buildSandboxCustomer, SandboxCustomers, type SandboxCustomer, type SandboxCustomerInput } from './sandbox.js'
 import {
   earliest, nextState, processOf, RecordBook,
@@ -210,7 +210,7 @@ export class Tenant {
       ...this.settings,
       ids: this.ids.position,
       ...this.records.state,
-      overlays: this.overlays.state,
+      overlays: this.overlays.state(this.dataset.owner),
       bankEvents: this.bank.state,
       webhooks: this.webhooks.state,
       faults: this.faults.state,
@@ -414,10 +414,8 @@ export class Tenant {
     }
     const live = this.bank.balanceAt(record.account, balance, atMs)
     const changed = !sameAmounts(live, this.overlays.of(balance))
-    const at = new Date(atMs).toISOString()
-    const owner = this.dataset.owner
-    if (record.method === 'BALANCE') this.overlays.storeFetched(balance, live, at, (amount) => ({ _id: this.newId(), amount, owner, last_updated: at }))
-    return { balance_changed: changed, last_checked: at, last_fetched: this.overlays.of(balance).last_fetched }
+    if (record.method === 'BALANCE') this.overlays.storeFetched(balance, live, atMs, () => this.newId())
+    return { balance_changed: changed, last_checked: new Date(atMs).toISOString(), last_fetched: this.overlays.of(balance).last_fetched }
   }
 
   /**

@@ -1817,6 +1817,7 @@ export interface components {
             } | null;
             failure: components["schemas"]["ManifestOutcome"] | null;
         };
+        /** @description A balance as the tenant changed it. Its record ids and history `_id`s are ObjectIds, each history `last_updated` an instant as `toISOString` writes it, and each history `owner` the fixtures' owner; a tenant keeps these packed, and a manifest it could not give back exactly is a 400. */
         ManifestOverlay: {
             available_balance?: components["schemas"]["ManifestAmount"];
             ledger_balance: components["schemas"]["ManifestAmount"];

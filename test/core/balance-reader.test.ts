@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { BalanceReader, parseDayRange, type BalanceOverlay, type BalanceView } from '../../src/core/balances.js'
+import { BalanceReader, parseDayRange, type BalanceView } from '../../src/core/balances.js'
+import { BalanceOverlays, type BalanceOverlay } from '../../src/core/overlays.js'
 import { JsonDataset } from '../../src/dataset/json.js'
 import { OWNER, tinyFixture } from './tiny-fixture.js'
 
@@ -23,9 +24,14 @@ function overlay (fields: Partial<BalanceOverlay> & { ledger_balance: number }):
   return { last_updated: '2026-02-01T00:00:00.000Z', last_fetched: '2026-02-01T00:00:00.000Z', periodic: { available_balance: [], ledger_balance: [] }, records: [], ...fields }
 }
 
+const RUNNING = '65f000000000000000000001'
+const DONE = '65f000000000000000000002'
+
+/** A reader over `overlays` as a tenant keeps them (packed), RUNNING the one record still running. */
 function reader (overlays: Array<[string, BalanceOverlay]> = []): BalanceReader {
-  const running = new Set(['r-running'])
-  return new BalanceReader(dataset, new Map(overlays), { processOf: (id) => ({ running: running.has(id), completed: !running.has(id) }) })
+  const kept = new BalanceOverlays(() => {}, { records: 20, history: 20 })
+  kept.load(overlays)
+  return new BalanceReader(dataset, kept.view, { processOf: (id) => ({ running: id === RUNNING, completed: id !== RUNNING }) })
 }
 
 describe('BalanceReader look-ups', () => {
@@ -107,23 +113,23 @@ describe('BalanceReader views', () => {
   })
 
   it('shows a tenant\'s overlay: its amounts, date, records with their progress and history after the fixture\'s', () => {
-    const entry = { _id: 'added', amount: 7, owner: OWNER, last_updated: '2026-02-01T00:00:00.000Z' }
+    const entry = { _id: '65f0000000000000000000a1', amount: 7, owner: OWNER, last_updated: '2026-02-01T00:00:00.000Z' }
     const view = reader([['b1', overlay({
       ledger_balance: 7,
       available_balance: 6,
-      records: ['r-running', 'r-done'],
-      periodic: { available_balance: [{ ...entry, amount: 6 }], ledger_balance: [entry] },
+      records: [RUNNING, DONE],
+      periodic: { available_balance: [{ ...entry, _id: '65f0000000000000000000a2', amount: 6.5 }], ledger_balance: [entry] },
     })]]).byId('b1', true)
     expect(view.ledger_balance).toBe(7)
     expect(view.available_balance).toBe(6)
     expect(view.last_updated).toBe('2026-02-01T00:00:00.000Z')
     expect(view.created_at).toBe('2026-01-01T23:59:59.999Z')
     expect(view.record).toStrictEqual([
-      { _id: 'r-running', status: { process: { running: true, completed: false } } },
-      { _id: 'r-done', status: { process: { running: false, completed: true } } },
+      { _id: RUNNING, status: { process: { running: true, completed: false } } },
+      { _id: DONE, status: { process: { running: false, completed: true } } },
     ])
     expect(view.periodic).toStrictEqual({
-      available_balance: [{ _id: 'pa-b1', amount: 90, owner: OWNER, last_updated: '2026-01-01T23:59:59.999Z' }, { ...entry, amount: 6 }],
+      available_balance: [{ _id: 'pa-b1', amount: 90, owner: OWNER, last_updated: '2026-01-01T23:59:59.999Z' }, { ...entry, _id: '65f0000000000000000000a2', amount: 6.5 }],
       ledger_balance: [{ _id: 'pl-b1', amount: 100, owner: OWNER, last_updated: '2026-01-01T23:59:59.999Z' }, entry],
     })
   })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { BalanceReader, type BalanceOverlay } from '../../src/core/balances.js'
+import { BalanceReader } from '../../src/core/balances.js'
+import { BalanceOverlays, type BalanceOverlay } from '../../src/core/overlays.js'
 import type { BalanceFixture, FixtureFile } from '../../src/core/fixture.js'
 import { DEFAULT_GENERATE_OPTIONS, generateFixture } from '../../src/dataset/generate.js'
 import { JsonDataset } from '../../src/dataset/json.js'
@@ -123,7 +124,9 @@ describe('BalanceReader.byType', () => {
   inOrder.forEach((balance, i) => {
     if (i % 7 === 0) overlays.set(balance._id, overlay(i % 2 === 0 ? 9_000_000 : 0, balance.available_balance === undefined ? undefined : 5))
   })
-  const reader = new BalanceReader(data, overlays, { processOf: () => ({ running: false, completed: true }) })
+  const kept = new BalanceOverlays(() => {}, { records: 20, history: 20 })
+  kept.load([...overlays])
+  const reader = new BalanceReader(data, kept.view, { processOf: () => ({ running: false, completed: true }) })
   const plain = new BalanceReader(data, new Map(), { processOf: () => ({ running: false, completed: true }) })
 
   const expected = (type: 'ledger_balance' | 'available_balance', threshold: number, refreshed: boolean): string[] =>

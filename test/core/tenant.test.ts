@@ -309,10 +309,10 @@ describe('a tenant\'s bounds', () => {
     tenant.policy = { kind: 'manual' }
     const stalled = tenant.startRecord('CHECK_BALANCE', withAvailable.account, url)
     tenant.policy = { kind: 'immediate' }
-    const overlay = tenant.overlays.get(withAvailable._id)!
-    expect(overlay.records.length).toBe(recordsPerBalance)
-    expect(overlay.records.at(-1)).toBe(stalled._id)
-    expect([overlay.periodic.ledger_balance.length, overlay.periodic.available_balance.length]).toStrictEqual([historyPerBalance, historyPerBalance])
+    const [, stored] = tenant.exportState().overlays.find(([id]) => id === withAvailable._id)!
+    expect(stored.records.length).toBe(recordsPerBalance)
+    expect(stored.records.at(-1)).toBe(stalled._id)
+    expect([stored.periodic.ledger_balance.length, stored.periodic.available_balance.length]).toStrictEqual([historyPerBalance, historyPerBalance])
     // A restored tenant goes on dropping from the same place, and still never a running record.
     tenant.importState(tenant.exportState())
     for (let i = 0; i < finishedRecords; i++) tenant.startRecord('BALANCE', withAvailable.account, url)

@@ -146,6 +146,8 @@ describe('POST /__admin/manifest', () => {
     const to = fresh()
     await put('/__admin/policy', { policy: { kind: 'polls', polls: 2 } }, to)
     const before = await manifestOf(to)
+    const overlayOf = (state: any) => state.overlays[balance._id]
+    expect(overlayOf(manifest.state).periodic.ledger_balance).toHaveLength(2)
     const withState = (change: (state: any) => void) => {
       const copy = structuredClone(manifest)
       change(copy.state)
@@ -161,6 +163,11 @@ describe('POST /__admin/manifest', () => {
       [withState((s) => { s.records[1].state = 'running' }), 400, 'Invalid field "state.records[1].state"'],
       [withState((s) => { s.records[1]._id = s.records[0]._id }), 400, 'Invalid field "state.records[1]._id"'],
       [withState((s) => { Object.assign(s.records[1], { state: 'failed', result: null, failure: { kind: 'success' } }) }), 400, 'Invalid field "state.records[1].state"'],
+      // A tenant keeps a balance's history packed (src/core/overlays.ts): what it could not give back exactly is refused.
+      [withState((s) => { overlayOf(s).periodic.ledger_balance[0].owner = 'someone else' }), 400, `Invalid field "state.overlays.${balance._id}.periodic.ledger_balance[0].owner": must be the fixtures' owner`],
+      [withState((s) => { overlayOf(s).periodic.ledger_balance[1]._id = 'entry-2' }), 400, `Invalid field "state.overlays.${balance._id}.periodic.ledger_balance[1]._id": must be 24 lowercase hex digits`],
+      [withState((s) => { overlayOf(s).periodic.ledger_balance[0].last_updated = '2026-01-01T00:00:00Z' }), 400, `Invalid field "state.overlays.${balance._id}.periodic.ledger_balance[0].last_updated": must be an ISO instant`],
+      [withState((s) => { overlayOf(s).records.push('not-an-id') }), 400, `Invalid field "state.overlays.${balance._id}.records": each must be 24 lowercase hex digits`],
       [{ ...manifest, fixtures: { digest: `sha256:${'0'.repeat(64)}` } }, 409, 'The manifest was made over other fixtures'],
       [{ ...manifest, scenario: { name: 'no-such-scenario' } }, 400, 'No ready-made scenario named "no-such-scenario"'],
     ]
