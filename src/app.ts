@@ -31,6 +31,7 @@ import { balanceRoutes } from './routes/balance.js'
 import { accountsRoute, dashboardRoutes, tenantsRoute } from './routes/dashboard.js'
 import { recordRoutes, type PendingCallbackStatus } from './routes/records.js'
 import { sandboxRoutes } from './routes/sandbox.js'
+import { changesWaitedThrough } from './routes/waits.js'
 import { Scheduler } from './webhooks/scheduler.js'
 import { WebhookDispatcher } from './webhooks/dispatcher.js'
 
@@ -148,6 +149,9 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
   installConnections(app, connections)
   /** The tenant's revision when each request began, to tell a request's own change from older unsaved ones. */
   const revisionAtStart = new WeakMap<FastifyRequest, number>()
+  /** Whether the tenant changed while `request` ran, other than while it only waited (a long poll). */
+  const changedDuring = (request: FastifyRequest, tenant: Tenant): boolean =>
+    tenant.revision - (revisionAtStart.get(request) ?? tenant.revision) - changesWaitedThrough(request) > 0
   // A change is on disk before its answer leaves; a request that changed nothing writes nothing. Before
   // onApp, so that what a test's hooks see is the answer as sent, a 503 for an unsaved change included.
   if (store !== null) {
@@ -162,7 +166,7 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
       } catch (error) {
         request.log.error({ err: error }, 'could not save a tenant to --db; retrying on its next request')
         // A read still answers: only a request whose own change is not on disk says so.
-        if (revisionAtStart.get(request) === tenant.revision) return payload
+        if (!changedDuring(request, tenant)) return payload
         const body = JSON.stringify({ status: 'error', message: UNSAVED_MESSAGE })
         reply.code(503).header('content-type', 'application/json; charset=utf-8').header('etag', etag(body, { weak: true }))
         return body
@@ -196,7 +200,7 @@ export async function createApp (options: AppOptions = {}): Promise<FastifyInsta
     reply.raw.once('close', () => {
       tenants.leave(tenant)
       // A call during which the tenant changed goes in its run manifest (routes/manifest.ts).
-      if (tenant.revision !== revisionAtStart.get(request)) {
+      if (changedDuring(request, tenant)) {
         const body = request.bodyText
         tenant.calls.add({ at: new Date(arrived).toISOString(), method: request.method, path: request.url, body, bodyBytes: body === null ? 0 : Buffer.byteLength(body), status: reply.raw.headersSent ? reply.statusCode : 0 })
       }

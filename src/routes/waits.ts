@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { DomainError } from '../core/errors.js'
 import type { Tenant } from '../core/tenant.js'
 
@@ -8,6 +8,14 @@ import type { Tenant } from '../core/tenant.js'
  * 1,024 by default), so waits stay well below it.
  */
 export const WAIT_LIMITS = { perTenant: 32, total: 256, defaultTimeoutMs: 5_000, maxTimeoutMs: 60_000 } as const
+
+/** The tenant's changes each request only waited through: another request's, or a timer's. */
+const waitedThrough = new WeakMap<FastifyRequest, number>()
+
+/** How many of its tenant's changes `request` only waited through, which are not its own (the run manifest's calls, --db's 503). */
+export function changesWaitedThrough (request: FastifyRequest): number {
+  return waitedThrough.get(request) ?? 0
+}
 
 /** How a wait ended: its condition held (with what the check answered), or why not. */
 export type WaitResult<T> = { met: true, value: T } | { met: false, end: 'timeout' | 'closing' | 'gone' }
@@ -29,6 +37,15 @@ export class Waits {
   async until<T> (tenant: Tenant, reply: FastifyReply, timeoutMs: number, check: () => T | undefined): Promise<WaitResult<T>> {
     const now = check()
     if (now !== undefined) return { met: true, value: now }
+    const before = tenant.revision
+    try {
+      return await this.waitFor(tenant, reply, timeoutMs, check)
+    } finally {
+      waitedThrough.set(reply.request, changesWaitedThrough(reply.request) + tenant.revision - before)
+    }
+  }
+
+  private async waitFor<T> (tenant: Tenant, reply: FastifyReply, timeoutMs: number, check: () => T | undefined): Promise<WaitResult<T>> {
     return await this.hold(tenant, reply, async (signal) => await new Promise<WaitResult<T>>((resolve, reject) => {
       const stop = (): void => {
         clearTimeout(timer)

@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest'
 import { DomainError } from '../../src/core/errors.js'
 import { ChangeSignal } from '../../src/core/signal.js'
 import type { Tenant } from '../../src/core/tenant.js'
-import { WAIT_LIMITS, Waits } from '../../src/routes/waits.js'
+import { changesWaitedThrough, WAIT_LIMITS, Waits } from '../../src/routes/waits.js'
 
-/** What Waits reads of a tenant (its signal) and of a reply (its socket's close). */
-const tenant = (): Tenant => ({ signal: new ChangeSignal() }) as unknown as Tenant
-const reply = (): FastifyReply & { raw: EventEmitter } => ({ raw: new EventEmitter() }) as unknown as FastifyReply & { raw: EventEmitter }
+/** What Waits reads of a tenant (its signal and revision) and of a reply (its socket's close, its request). */
+const tenant = (): Tenant & { revision: number } => ({ signal: new ChangeSignal(), revision: 0 }) as unknown as Tenant & { revision: number }
+const reply = (): FastifyReply & { raw: EventEmitter } => ({ raw: new EventEmitter(), request: {} }) as unknown as FastifyReply & { raw: EventEmitter }
 
 function refusal (promise: Promise<unknown>): Promise<DomainError> {
   return promise.then(() => { throw new Error('expected a refusal') }, (error: unknown) => error as DomainError)
@@ -38,13 +38,19 @@ describe('the waits registry', () => {
     const waits = new Waits()
     const owner = tenant()
     const state: { value?: string } = {}
-    expect(await waits.until(owner, reply(), 10_000, () => 'now')).toStrictEqual({ met: true, value: 'now' })
-    const waiting = waits.until(owner, reply(), 10_000, () => state.value)
+    const atOnce = reply()
+    expect(await waits.until(owner, atOnce, 10_000, () => 'now')).toStrictEqual({ met: true, value: 'now' })
+    const waiter = reply()
+    const waiting = waits.until(owner, waiter, 10_000, () => state.value)
+    owner.revision += 1
     owner.signal.notify()
     await Promise.resolve()
     state.value = 'later'
+    owner.revision += 1
     owner.signal.notify()
     expect(await waiting).toStrictEqual({ met: true, value: 'later' })
+    // Both changes came while it only waited: neither is the request's own (the run manifest's calls).
+    expect([changesWaitedThrough(waiter.request), changesWaitedThrough(atOnce.request)]).toStrictEqual([2, 0])
   })
 
   it('ends a wait whose client went, and every wait at once on close, later ones too', async () => {

@@ -236,6 +236,21 @@ describe('GET /__admin/records/:id?wait=completed', () => {
     expect([answer.status, answer.body.data.state, answer.body.data.failure]).toStrictEqual([200, 'failed', { kind: 'timeout' }])
   })
 
+  it('is no call of the run manifest for the changes it only waited through', async () => {
+    const tok = await fresh()
+    const record = await refresh(tok)
+    const arrived = arrival(`/__admin/records/${record}?`)
+    const waiting = server.get(`/__admin/records/${record}?wait=completed&timeout=10s`, { token: tok })
+    await arrived
+    await server.post(`/__admin/records/${record}/fail`, { failure: { kind: 'timeout' } }, { token: tok })
+    expect((await waiting).status).toBe(200)
+    const { calls } = (await server.get('/__admin/manifest', { token: tok })).body.data
+    // The poll's own connection closes after its answer: the call list is written then.
+    expect(calls.items.map((c: { method: string, path: string }) => `${c.method} ${c.path}`)).toStrictEqual(
+      expect.arrayContaining([`POST /__admin/records/${record}/fail`]))
+    expect(calls.items.filter((c: { path: string }) => c.path.includes('wait=completed'))).toStrictEqual([])
+  })
+
   it('refuses a bad wait or timeout, and an unknown record', async () => {
     const tok = await fresh()
     const record = await refresh(tok)
