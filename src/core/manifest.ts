@@ -1,6 +1,7 @@
 import { unpackable, type BalanceOverlay } from './overlays.js'
 import type { BankEvent } from './bank.js'
 import { LATEST_MS } from './clock.js'
+import { MAX_DURATION_MS } from './duration.js'
 import type { Dataset } from './dataset.js'
 import { invalidField } from './errors.js'
 import { OBJECT_ID } from './ids.js'
@@ -34,7 +35,10 @@ export function fromManifestState (state: ManifestState): TenantState {
  */
 export function checkManifestState (state: ManifestState, fixtures: Dataset, knownBank: (id: string) => boolean): void {
   const at = (path: string, problem: string) => invalidField(`state.${path}`, problem)
-  const clockOk = (ms: number | null): boolean => ms === null || (ms >= 0 && ms < LATEST_MS)
+  // The clock may stand at LATEST_MS itself, and what is due later (a record, a retry) up to a longest duration after it.
+  const clockOk = (ms: number | null): boolean => ms === null || (ms >= 0 && ms <= LATEST_MS)
+  const dueOk = (ms: number | null): boolean => ms === null || (ms >= 0 && ms <= LATEST_MS + MAX_DURATION_MS)
+  const dueRange = `must be from 0 up to ${LATEST_MS + MAX_DURATION_MS}`
   if (!clockOk(state.clock.now)) throw at('clock.now', `must be from 0 up to ${LATEST_MS}`)
   const sandbox = state.sandbox ?? []
   checkSandbox(sandbox, fixtures, knownBank)
@@ -47,7 +51,8 @@ export function checkManifestState (state: ManifestState, fixtures: Dataset, kno
     if (ids.has(record._id)) throw at(`${path}._id`, `"${record._id}" is used twice`)
     ids.add(record._id)
     if (dataset.accountBalance(record.account)?._id !== record.balance) throw at(`${path}.balance`, `is not the balance of a fixture or sandbox account "${record.account}"`)
-    for (const field of ['createdAt', 'dueAt', 'endedAt'] as const) if (!clockOk(record[field])) throw at(`${path}.${field}`, `must be from 0 up to ${LATEST_MS}`)
+    for (const field of ['createdAt', 'endedAt'] as const) if (!clockOk(record[field])) throw at(`${path}.${field}`, `must be from 0 up to ${LATEST_MS}`)
+    if (!dueOk(record.dueAt)) throw at(`${path}.dueAt`, dueRange)
     if (record.state === 'running') {
       running += 1
       if (record.endedAt !== null || record.result !== null || record.failure !== null) throw at(`${path}.state`, 'a running record has no endedAt, result or failure')
@@ -78,7 +83,7 @@ export function checkManifestState (state: ManifestState, fixtures: Dataset, kno
     })
   }
   state.webhooks.forEach((delivery, i) => {
-    if (!clockOk(delivery.nextAttemptAt)) throw at(`webhooks[${i}].nextAttemptAt`, `must be from 0 up to ${LATEST_MS}`)
+    if (!dueOk(delivery.nextAttemptAt)) throw at(`webhooks[${i}].nextAttemptAt`, dueRange)
   })
   const pending = state.webhooks.filter((d) => d.state === 'pending').length
   if (pending > TENANT_LIMITS.pendingWebhooks) throw at('webhooks', `holds more than ${TENANT_LIMITS.pendingWebhooks} pending deliveries`)

@@ -17,6 +17,9 @@ const START = Date.parse('2026-11-02T09:00:00.000Z')
 /** Date.UTC(9900, 0, 1), the clock's end, written out so a changed bound fails here. */
 const LATEST = 250_246_627_200_000
 const CLOCK_RANGE = 'must be from 0 up to 250246627200000'
+/** What may be due after the clock's end: up to the longest duration (100 years) past it. */
+const LATEST_DUE = LATEST + 36_500 * 86_400_000
+const DUE_RANGE = `must be from 0 up to ${LATEST_DUE}`
 
 // The first fixture balance, its account and customer have ObjectIds, so a sandbox id can clash with each.
 const FB = '5f0000000000000000000b01'
@@ -209,18 +212,15 @@ describe('toManifestState and fromManifestState', () => {
     expect(fromManifestState(manifest)).toStrictEqual(exported)
   })
 
-  // BUG: the clock may be advanced up to LATEST_MS itself (VirtualClock.advance refuses only moving
-  // past it), but checkManifestState wants every time below LATEST_MS: the manifest of a tenant whose
-  // clock stands at its end is refused when loaded back ("state.clock.now: must be from 0 up to ...").
-  it.fails('passes the state of a tenant whose clock was advanced to its very end', () => {
+  // The clock may be advanced up to LATEST_MS itself (VirtualClock.advance refuses only moving past it).
+  it('passes the state of a tenant whose clock was advanced to its very end', () => {
     const tenant = tenantAt(START)
     tenant.advance(LATEST - START)
     expect(verdict(toManifestState(tenant.exportState()))).toBe('accepted')
   })
 
-  // BUG: a tenant starts a record near the clock's end whose dueAt (createdAt + delay) lies past
-  // LATEST_MS; its manifest is then refused ("state.records[0].dueAt: must be from 0 up to ...").
-  it.fails('passes the state of a tenant with a record started in the clock\'s last seconds', () => {
+  // A record started near the clock's end is due (createdAt + delay) past LATEST_MS.
+  it('passes the state of a tenant with a record started in the clock\'s last seconds', () => {
     const tenant = tenantAt(LATEST - 1000)
     tenant.startRecord('BALANCE', FA, (id) => `http://emulator/v2/callback?record=${id}`)
     expect(verdict(toManifestState(tenant.exportState()))).toBe('accepted')
@@ -228,12 +228,12 @@ describe('toManifestState and fromManifestState', () => {
 })
 
 describe('checkManifestState: the clock', () => {
-  it('accepts a time from 0 up to, not including, the clock\'s end', () => {
-    expect([0, START, LATEST - 1].map((now) => verdict(state({ clock: { mode: 'frozen', now } })))).toStrictEqual(['accepted', 'accepted', 'accepted'])
+  it('accepts a time from 0 up to the clock\'s end', () => {
+    expect([0, START, LATEST].map((now) => verdict(state({ clock: { mode: 'frozen', now } })))).toStrictEqual(['accepted', 'accepted', 'accepted'])
   })
 
   it('refuses a time before 0, at the clock\'s end or not a number', () => {
-    for (const now of [-1, LATEST, Number.NaN]) {
+    for (const now of [-1, LATEST + 1, Number.NaN]) {
       expect(verdict(state({ clock: { mode: 'running', now } }))).toBe(refused('clock.now', CLOCK_RANGE))
     }
   })
@@ -378,7 +378,8 @@ describe('checkManifestState: records', () => {
       running('r4', { policy: { kind: 'immediate' }, createdAt: 0, dueAt: 0 }),
       done('r5'),
       failed('r6', { outcome: { kind: 'bank_error', message: 'no' }, failure: { kind: 'bank_error', message: 'no' } }),
-      done('r7', { createdAt: LATEST - 1, endedAt: LATEST - 1, dueAt: null, policy: { kind: 'manual' } }),
+      done('r7', { createdAt: LATEST, endedAt: LATEST, dueAt: null, policy: { kind: 'manual' } }),
+      done('r8', { createdAt: LATEST - 1, endedAt: LATEST, dueAt: LATEST_DUE }),
     ]
     expect(verdict(state({ records }))).toBe('accepted')
   })
@@ -393,10 +394,12 @@ describe('checkManifestState: records', () => {
   })
 
   it('refuses a createdAt, dueAt or endedAt outside the clock\'s range', () => {
-    for (const ms of [-1, LATEST, Number.NaN]) {
+    for (const ms of [-1, LATEST + 1, Number.NaN]) {
       expect(verdict(state({ records: [done('r1', { createdAt: ms })] }))).toBe(refused('records[0].createdAt', CLOCK_RANGE))
-      expect(verdict(state({ records: [done('r1', { dueAt: ms })] }))).toBe(refused('records[0].dueAt', CLOCK_RANGE))
       expect(verdict(state({ records: [done('r1', { endedAt: ms })] }))).toBe(refused('records[0].endedAt', CLOCK_RANGE))
+    }
+    for (const ms of [-1, LATEST_DUE + 1, Number.NaN]) {
+      expect(verdict(state({ records: [done('r1', { dueAt: ms })] }))).toBe(refused('records[0].dueAt', DUE_RANGE))
     }
   })
 
@@ -497,7 +500,7 @@ describe('checkManifestState: bank events', () => {
   it('accepts events in time order, equal times included, up to twice the tenant\'s bound per account', () => {
     const max = 2 * TENANT_LIMITS.bankEventsPerAccount
     const events = Array.from({ length: max }, (_, i) => ({ at: Math.floor(i / 2), posting: 1 }))
-    expect(verdict(state({ bankEvents: { [FA]: events, 'acc-b2': [{ at: LATEST - 1, ledger_balance: 5, available_balance: 4 }] } }))).toBe('accepted')
+    expect(verdict(state({ bankEvents: { [FA]: events, 'acc-b2': [{ at: LATEST, ledger_balance: 5, available_balance: 4 }] } }))).toBe('accepted')
     expect(verdict(state({ bankEvents: { [FA]: [...events, { at: max, posting: 1 }] } }))).toBe(refused(`bankEvents.${FA}`, `holds more than ${max}`))
   })
 
@@ -508,7 +511,7 @@ describe('checkManifestState: bank events', () => {
 
   it('refuses an event outside the clock\'s range or before the one above it', () => {
     const problem = 'must be a time in order, none before the one above'
-    for (const at of [-1, LATEST, Number.NaN]) {
+    for (const at of [-1, LATEST + 1, Number.NaN]) {
       expect(verdict(state({ bankEvents: { 'acc-b2': [{ at, posting: 1 }] } }))).toBe(refused('bankEvents.acc-b2[0].at', problem))
     }
     const late = [{ at: START, posting: 1 }, { at: START + 2, posting: 1 }, { at: START + 1, posting: 1 }]
@@ -518,9 +521,9 @@ describe('checkManifestState: bank events', () => {
 
 describe('checkManifestState: webhooks and faults', () => {
   it('refuses a next attempt outside the clock\'s range; none (null) is fine', () => {
-    expect(verdict(state({ webhooks: [delivery('pending', 0), delivery('pending', LATEST - 1), delivery('delivered', null)] }))).toBe('accepted')
-    for (const at of [-1, LATEST, Number.NaN]) {
-      expect(verdict(state({ webhooks: [delivery('failed'), delivery('pending', at)] }))).toBe(refused('webhooks[1].nextAttemptAt', CLOCK_RANGE))
+    expect(verdict(state({ webhooks: [delivery('pending', 0), delivery('pending', LATEST_DUE), delivery('delivered', null)] }))).toBe('accepted')
+    for (const at of [-1, LATEST_DUE + 1, Number.NaN]) {
+      expect(verdict(state({ webhooks: [delivery('failed'), delivery('pending', at)] }))).toBe(refused('webhooks[1].nextAttemptAt', DUE_RANGE))
     }
   })
 
