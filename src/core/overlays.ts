@@ -20,24 +20,59 @@ type Balance = Pick<BalanceFixture, '_id' | 'ledger_balance' | 'available_balanc
 /**
  * One balance as a tenant changed it, kept packed. At the bounds (20 record ids, 20 entries of each
  * history) a balance held some 5.8 KB as objects and strings (an object, an id string and a boxed
- * amount per entry); packed into arrays of numbers (8 bytes each) it holds about 1.6 KB. With every
- * balance of a busy tenant refreshed that often, this was the store a soak saw filling for minutes
- * (bench/RESULTS.md, "Soak"). The wire and the database see the unpacked form (BalanceOverlay).
+ * amount per entry); packed as numbers (8 bytes each) in fixed rings it holds about 1.7 KB. With
+ * every balance of a busy tenant refreshed that often, this was the store a soak saw filling for
+ * minutes (bench/RESULTS.md, "Soak"). The wire and the database see the unpacked form (BalanceOverlay).
  */
 export interface PackedOverlay {
   ledger_balance: number
   available_balance?: number
   last_updated: string
   last_fetched: string
-  /** The balance's record ids, oldest first: two numbers each (an ObjectId's two 48-bit halves). */
-  readonly records: number[]
-  /** Each history, oldest first: id high, id low, time in ms, amount, per entry. */
-  readonly ledger: number[]
-  readonly available: number[]
+  /** The balance's record ids: two numbers each (an ObjectId's two 48-bit halves). */
+  readonly records: Ring
+  /** Each history: id high, id low, time in ms, amount, per entry. */
+  readonly ledger: Ring
+  readonly available: Ring
 }
 
 const ID_NUMBERS = 2
 const ENTRY_NUMBERS = 4
+
+/**
+ * A list that keeps its newest `capacity` entries of `stride` numbers each, in one array allocated
+ * whole with its first entry: past that it never grows, shrinks or copies. So a balance's memory is
+ * all taken when it is first used, and a long run holds a constant footprint however its lists fill.
+ */
+export class Ring {
+  private slots: number[] | null = null
+  /** Where the next entry goes, counted in entries. */
+  private next = 0
+  private held = 0
+
+  constructor (private readonly capacity: number, private readonly stride: number) {}
+
+  get size (): number { return this.held }
+
+  push (...values: number[]): void {
+    // NaN, a double, makes V8 keep the numbers unboxed from the start.
+    const slots = this.slots ??= new Array<number>(this.capacity * this.stride).fill(Number.NaN)
+    const at = this.next * this.stride
+    for (let i = 0; i < this.stride; i++) slots[at + i] = values[i] as number
+    this.next = (this.next + 1) % this.capacity
+    this.held = Math.min(this.held + 1, this.capacity)
+  }
+
+  /** Each entry's numbers, oldest first. */
+  map<T> (read: (slots: readonly number[], at: number) => T): T[] {
+    const out: T[] = []
+    const slots = this.slots
+    if (slots === null) return out
+    const first = this.next - this.held + this.capacity
+    for (let i = 0; i < this.held; i++) out.push(read(slots, ((first + i) % this.capacity) * this.stride))
+    return out
+  }
+}
 
 /**
  * What a tenant has changed of its balances: Okra's stored amounts, their history and the record
@@ -63,7 +98,7 @@ export class BalanceOverlays {
     let overlay = this.byId.get(balance._id)
     if (overlay === undefined) {
       // Okra last fetched the fixture's balance when it last updated it.
-      overlay = { ledger_balance: balance.ledger_balance, last_updated: balance.last_updated, last_fetched: balance.last_updated, records: [], ledger: [], available: [] }
+      overlay = { ledger_balance: balance.ledger_balance, last_updated: balance.last_updated, last_fetched: balance.last_updated, ...this.rings() }
       if (balance.available_balance !== undefined) overlay.available_balance = balance.available_balance
       this.byId.set(balance._id, overlay)
       this.changed()
@@ -72,7 +107,7 @@ export class BalanceOverlays {
   }
 
   addRecord (balance: Balance, recordId: string): void {
-    keepNewest(this.of(balance).records, packId(recordId), this.limits.records * ID_NUMBERS)
+    this.of(balance).records.push(...packId(recordId))
     this.changed()
   }
 
@@ -84,26 +119,43 @@ export class BalanceOverlays {
     if (live.available_balance !== undefined) overlay.available_balance = live.available_balance
     overlay.last_updated = at
     overlay.last_fetched = at
-    const max = this.limits.history * ENTRY_NUMBERS
-    keepNewest(overlay.ledger, [...packId(newId()), atMs, live.ledger_balance], max)
-    if (live.available_balance !== undefined) keepNewest(overlay.available, [...packId(newId()), atMs, live.available_balance], max)
+    overlay.ledger.push(...packId(newId()), atMs, live.ledger_balance)
+    if (live.available_balance !== undefined) overlay.available.push(...packId(newId()), atMs, live.available_balance)
     this.changed()
   }
 
-  /** Replaces every overlay with `state`'s (checked by packable first, so a bad one changes nothing). */
+  /** Replaces every overlay with `state`'s, all packed first, so one that cannot be (unpackable) changes nothing. */
   load (state: Array<[string, BalanceOverlay]>): void {
-    const packed = state.map(([id, overlay]): [string, PackedOverlay] => [id, packOverlay(overlay)])
+    const packed = state.map(([id, overlay]): [string, PackedOverlay] => [id, this.pack(overlay)])
     this.byId.clear()
     for (const [id, overlay] of packed) this.byId.set(id, overlay)
     this.changed()
+  }
+
+  private rings (): Pick<PackedOverlay, 'records' | 'ledger' | 'available'> {
+    return {
+      records: new Ring(this.limits.records, ID_NUMBERS),
+      ledger: new Ring(this.limits.history, ENTRY_NUMBERS),
+      available: new Ring(this.limits.history, ENTRY_NUMBERS),
+    }
+  }
+
+  /** `overlay` packed, its lists' newest entries (a saved state never holds more than the bounds: manifest.ts). */
+  private pack (overlay: BalanceOverlay): PackedOverlay {
+    const problem = unpackable(overlay)
+    if (problem !== undefined) throw new RangeError(`An overlay that cannot be packed: ${problem}`)
+    const packed: PackedOverlay = { ledger_balance: overlay.ledger_balance, last_updated: overlay.last_updated, last_fetched: overlay.last_fetched, ...this.rings() }
+    if (overlay.available_balance !== undefined) packed.available_balance = overlay.available_balance
+    for (const id of overlay.records) packed.records.push(...packId(id))
+    for (const entry of overlay.periodic.ledger_balance) packed.ledger.push(...packId(entry._id), Date.parse(entry.last_updated), entry.amount)
+    for (const entry of overlay.periodic.available_balance) packed.available.push(...packId(entry._id), Date.parse(entry.last_updated), entry.amount)
+    return packed
   }
 }
 
 /** A balance's record ids, oldest first. */
 export function recordIdsOf (overlay: PackedOverlay): string[] {
-  const ids: string[] = []
-  for (let i = 0; i < overlay.records.length; i += ID_NUMBERS) ids.push(unpackId(overlay.records, i))
-  return ids
+  return overlay.records.map(unpackId)
 }
 
 /** The entries refreshes added to a balance's history, as Okra shows them. */
@@ -128,22 +180,6 @@ export function unpackable (overlay: BalanceOverlay): string | undefined {
   return undefined
 }
 
-function packOverlay (overlay: BalanceOverlay): PackedOverlay {
-  const problem = unpackable(overlay)
-  if (problem !== undefined) throw new RangeError(`An overlay that cannot be packed: ${problem}`)
-  const pack = (list: PeriodicEntry[]): number[] => list.flatMap((entry) => [...packId(entry._id), Date.parse(entry.last_updated), entry.amount])
-  const packed: PackedOverlay = {
-    ledger_balance: overlay.ledger_balance,
-    last_updated: overlay.last_updated,
-    last_fetched: overlay.last_fetched,
-    records: overlay.records.flatMap(packId),
-    ledger: pack(overlay.periodic.ledger_balance),
-    available: pack(overlay.periodic.available_balance),
-  }
-  if (overlay.available_balance !== undefined) packed.available_balance = overlay.available_balance
-  return packed
-}
-
 function unpackOverlay (overlay: PackedOverlay, owner: string): BalanceOverlay {
   const unpacked: BalanceOverlay = {
     ledger_balance: overlay.ledger_balance,
@@ -156,12 +192,8 @@ function unpackOverlay (overlay: PackedOverlay, owner: string): BalanceOverlay {
   return unpacked
 }
 
-function entries (list: number[], owner: string): PeriodicEntry[] {
-  const out: PeriodicEntry[] = []
-  for (let i = 0; i < list.length; i += ENTRY_NUMBERS) {
-    out.push({ _id: unpackId(list, i), amount: list[i + 3] as number, owner, last_updated: new Date(list[i + 2] as number).toISOString() })
-  }
-  return out
+function entries (ring: Ring, owner: string): PeriodicEntry[] {
+  return ring.map((slots, at) => ({ _id: unpackId(slots, at), amount: slots[at + 3] as number, owner, last_updated: new Date(slots[at + 2] as number).toISOString() }))
 }
 
 /** An ObjectId (24 hex digits, 96 bits) as two 48-bit numbers, each exact in a double. */
@@ -169,12 +201,6 @@ function packId (id: string): [number, number] {
   return [Number.parseInt(id.slice(0, 12), 16), Number.parseInt(id.slice(12), 16)]
 }
 
-function unpackId (list: number[], at: number): string {
+function unpackId (list: readonly number[], at: number): string {
   return (list[at] as number).toString(16).padStart(12, '0') + (list[at + 1] as number).toString(16).padStart(12, '0')
-}
-
-/** Appends to a list that keeps only its newest `max` numbers. */
-function keepNewest (list: number[], items: number[], max: number): void {
-  list.push(...items)
-  if (list.length > max) list.splice(0, list.length - max)
 }

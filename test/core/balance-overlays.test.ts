@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { BalanceOverlays, historyOf, recordIdsOf, unpackable, type BalanceOverlay } from '../../src/core/overlays.js'
+import { BalanceOverlays, historyOf, recordIdsOf, Ring, unpackable, type BalanceOverlay } from '../../src/core/overlays.js'
 
 const WITH = { _id: 'with', ledger_balance: 10, available_balance: 9, last_updated: '2026-01-01T00:00:00.000Z' }
 const WITHOUT = { _id: 'without', ledger_balance: 20, last_updated: '2026-01-02T00:00:00.000Z' }
@@ -104,5 +104,28 @@ describe('BalanceOverlays', () => {
       expect(() => o.load([['without', overlay]])).toThrow(problem)
     }
     expect([...o.view.keys()]).toStrictEqual(['with'])
+  })
+})
+
+describe('Ring', () => {
+  it('keeps its newest entries, oldest first, at every turn of the ring', () => {
+    const ring = new Ring(3, 2)
+    const read = (): number[][] => ring.map((slots, at) => [slots[at] as number, slots[at + 1] as number])
+    expect([ring.size, read()]).toStrictEqual([0, []])
+    const seen: number[][][] = []
+    for (let n = 1; n <= 7; n++) {
+      ring.push(n, -n)
+      seen.push(read())
+    }
+    expect(seen).toStrictEqual([
+      [[1, -1]],
+      [[1, -1], [2, -2]],
+      [[1, -1], [2, -2], [3, -3]],
+      [[2, -2], [3, -3], [4, -4]],
+      [[3, -3], [4, -4], [5, -5]],
+      [[4, -4], [5, -5], [6, -6]],
+      [[5, -5], [6, -6], [7, -7]],
+    ])
+    expect(ring.size).toBe(3)
   })
 })
