@@ -35,6 +35,11 @@ const TOKENS = 50
 const SAMPLE_EVERY_MS = 10_000
 /** The RSS the end is compared with: after the first minute, or halfway through a shorter run. */
 const BASELINE_AT_MS = Math.min(60_000, durationMs / 2)
+/**
+ * Each side of the comparison is the mean of three samples (20 s): one sample swings ±20 MB with
+ * where it falls between two collections, which alone moved a run's verdict by ±13 %.
+ */
+const WINDOW = 3
 const FAULT_HEADER = 'x-okra-emulator-fault'
 const RECORD_DELAY = '200ms'
 
@@ -60,6 +65,8 @@ function random (state: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
+
+interface Sample { atMs: number, rss: number }
 
 interface Answer { status: number, headers: Record<string, string | string[] | undefined>, text: string }
 
@@ -230,12 +237,12 @@ async function main (): Promise<number> {
   const totalWeight = mix.reduce((sum, [weight]) => sum + weight, 0)
   const started = performance.now()
   const deadline = started + durationMs
-  const samples: Array<{ atMs: number, rss: number }> = []
+  const samples: Sample[] = []
   const sample = (): void => { samples.push({ atMs: performance.now() - started, rss: memoryOf(server.pid).rss }) }
   sample()
   const sampler = setInterval(() => {
     sample()
-    const last = samples[samples.length - 1] as { atMs: number, rss: number }
+    const last = samples[samples.length - 1] as Sample
     log(`${Math.round(last.atMs / 1000)} s: ${num(counts.requests)} requests, RSS ${mb(last.rss)}, ${counts.injected} injected, ${counts.unexpected5xx} unexpected 5xx, ${counts.socketErrors} socket errors`)
   }, SAMPLE_EVERY_MS)
 
@@ -259,18 +266,25 @@ async function main (): Promise<number> {
   await pool.close()
   await server.stop()
 
-  const baseline = samples.reduce((best, s) => Math.abs(s.atMs - BASELINE_AT_MS) < Math.abs(best.atMs - BASELINE_AT_MS) ? s : best)
-  const end = samples[samples.length - 1] as { atMs: number, rss: number }
+  const seconds = (msValue: number): string => `${Math.round(msValue / 1000)} s`
+  const nearest = samples.reduce((best, s, i) => Math.abs(s.atMs - BASELINE_AT_MS) < Math.abs((samples[best] as Sample).atMs - BASELINE_AT_MS) ? i : best, 0)
+  const from = Math.max(0, nearest - 1)
+  const baselineWindow = samples.slice(from, from + WINDOW)
+  const endWindow = samples.slice(-WINDOW)
+  const mean = (window: Sample[]): number => window.reduce((sum, s) => sum + s.rss, 0) / window.length
+  const span = (window: Sample[]): string => `${seconds((window[0] as Sample).atMs)}–${seconds((window[window.length - 1] as Sample).atMs)}`
+  const baseline = { rss: mean(baselineWindow), span: span(baselineWindow), at: samples[nearest] as Sample }
+  const end = { rss: mean(endWindow), span: span(endWindow), at: samples[samples.length - 1] as Sample }
   const growth = (end.rss - baseline.rss) / baseline.rss
+  const singleGrowth = (end.at.rss - baseline.at.rss) / baseline.at.rss
   const failures = [
     counts.unexpected5xx > 0 ? `${counts.unexpected5xx} unexpected 5xx` : '',
     counts.socketErrors > 0 ? `${counts.socketErrors} socket errors` : '',
     growth > 0.1 ? `RSS grew ${(growth * 100).toFixed(1)} % (> 10 %)` : '',
   ].filter((failure) => failure !== '')
-  const seconds = (msValue: number): string => `${Math.round(msValue / 1000)} s`
   const byStatus = [...counts.byStatus].sort(([x], [y]) => x - y).map(([status, n]) => `${status}: ${num(n)}`).join(', ')
   const injectedByStatus = [...counts.injectedByStatus].sort(([x], [y]) => x - y).map(([status, n]) => `${status}: ${num(n)}`).join(', ')
-  const elapsed = end.atMs
+  const elapsed = end.at.atMs
   const markdown = [
     '## Soak',
     '',
@@ -288,9 +302,10 @@ async function main (): Promise<number> {
       ['socket errors (incl. 30 s client time-outs)', num(counts.socketErrors)],
       ['4xx without a fault header', num(counts.unexpected4xx)],
       ['scripted bank time-outs (503 from fixtures)', num(counts.bankTimeouts)],
-      [`RSS at ${seconds(baseline.atMs)}`, mb(baseline.rss)],
-      [`RSS at the end (${seconds(end.atMs)})`, mb(end.rss)],
+      [`RSS at ${baseline.span} (mean of ${WINDOW} samples)`, mb(baseline.rss)],
+      [`RSS at the end, ${end.span} (mean of ${WINDOW} samples)`, mb(end.rss)],
       ['RSS growth', `${(growth * 100).toFixed(1)} %`],
+      [`the same from single samples (${seconds(baseline.at.atMs)}, ${seconds(end.at.atMs)})`, `${mb(baseline.at.rss)} → ${mb(end.at.rss)}, ${(singleGrowth * 100).toFixed(1)} %`],
       // Records are kept for good (as Okra keeps them): the one store here that grows with traffic.
       ['records of one token at the end', records],
       ...(journalNote === undefined ? [] : [['journal of one token at the end', journalNote]]),
@@ -304,7 +319,7 @@ async function main (): Promise<number> {
   ].join('\n')
   await writeSection('soak', markdown)
   process.stdout.write(`\n${markdown}\n\n`)
-  log(`RSS after ${seconds(baseline.atMs)}: ${mb(baseline.rss)}; at the end: ${mb(end.rss)}; ${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)} %`)
+  log(`RSS at ${baseline.span}: ${mb(baseline.rss)}; at ${end.span}: ${mb(end.rss)}; ${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)} %`)
   log(failures.length === 0 ? 'pass' : `FAIL: ${failures.join('; ')}`)
   return failures.length === 0 ? 0 : 1
 }
