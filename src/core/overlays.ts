@@ -160,7 +160,14 @@ export function recordIdsOf (overlay: PackedOverlay): string[] {
 
 /** The entries refreshes added to a balance's history, as Okra shows them. */
 export function historyOf (overlay: PackedOverlay, owner: string): PeriodicHistory {
-  return { available_balance: entries(overlay.available, owner), ledger_balance: entries(overlay.ledger, owner) }
+  // A refresh dates its two entries alike: each instant is written once.
+  const dates = new Map<number, string>()
+  const dated = (ms: number): string => {
+    let date = dates.get(ms)
+    if (date === undefined) dates.set(ms, date = new Date(ms).toISOString())
+    return date
+  }
+  return { available_balance: entries(overlay.available, owner, dated), ledger_balance: entries(overlay.ledger, owner, dated) }
 }
 
 /**
@@ -192,8 +199,8 @@ function unpackOverlay (overlay: PackedOverlay, owner: string): BalanceOverlay {
   return unpacked
 }
 
-function entries (ring: Ring, owner: string): PeriodicEntry[] {
-  return ring.map((slots, at) => ({ _id: unpackId(slots, at), amount: slots[at + 3] as number, owner, last_updated: new Date(slots[at + 2] as number).toISOString() }))
+function entries (ring: Ring, owner: string, dated: (ms: number) => string): PeriodicEntry[] {
+  return ring.map((slots, at) => ({ _id: unpackId(slots, at), amount: slots[at + 3] as number, owner, last_updated: dated(slots[at + 2] as number) }))
 }
 
 /** An ObjectId (24 hex digits, 96 bits) as two 48-bit numbers, each exact in a double. */
@@ -201,6 +208,17 @@ function packId (id: string): [number, number] {
   return [Number.parseInt(id.slice(0, 12), 16), Number.parseInt(id.slice(12), 16)]
 }
 
+/** Two hex digits of each byte: a look-up answers many ids, and this is some four times faster than toString(16). */
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'))
+
 function unpackId (list: readonly number[], at: number): string {
-  return (list[at] as number).toString(16).padStart(12, '0') + (list[at + 1] as number).toString(16).padStart(12, '0')
+  return hex48(list[at] as number) + hex48(list[at + 1] as number)
+}
+
+function hex48 (n: number): string {
+  // Two 24-bit halves, each small enough for the bitwise operators.
+  const high = Math.floor(n / 0x100_0000)
+  const low = n % 0x100_0000
+  return (HEX[high >>> 16] as string) + (HEX[(high >>> 8) & 0xff] as string) + (HEX[high & 0xff] as string) +
+    (HEX[low >>> 16] as string) + (HEX[(low >>> 8) & 0xff] as string) + (HEX[low & 0xff] as string)
 }
