@@ -30,6 +30,7 @@ describe('BalanceOverlays', () => {
     expect(o.of(WITH)).toBe(made)
     expect(changes()).toBe(1)
     o.of(WITHOUT)
+    expect(['available_balance' in made, 'available_balance' in o.get('without')!]).toStrictEqual([true, false])
     expect(o.state('owner')[1]).toStrictEqual(['without', { ledger_balance: 20, last_updated: WITHOUT.last_updated, last_fetched: WITHOUT.last_updated, periodic: EMPTY, records: [] }])
     expect([...o.view.keys()]).toStrictEqual(['with', 'without'])
     expect(o.view.get('with')).toBe(made)
@@ -82,6 +83,7 @@ describe('BalanceOverlays', () => {
     }
     o.load([['without', saved]])
     expect(o.state('o')).toStrictEqual([['without', saved]])
+    expect('available_balance' in o.get('without')!).toBe(false)
     expect(o.get('with')).toBeUndefined()
     expect(changes()).toBe(2)
   })
