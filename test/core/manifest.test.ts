@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Dataset } from '../../src/core/dataset.js'
 import { DomainError } from '../../src/core/errors.js'
-import type { BankFixture } from '../../src/core/fixture.js'
 import { checkManifestState, fromManifestState, toManifestState, type ManifestState } from '../../src/core/manifest.js'
 import type { BalanceOverlay } from '../../src/core/overlays.js'
 import type { EmulatedRecord } from '../../src/core/records.js'
@@ -11,7 +10,7 @@ import { Tenants } from '../../src/core/tenants.js'
 import type { FaultRule } from '../../src/core/faults.js'
 import type { WebhookDelivery, WebhookEvent } from '../../src/core/webhooks.js'
 import { JsonDataset } from '../../src/dataset/json.js'
-import { OWNER, tinyFixture } from './tiny-fixture.js'
+import { OWNER, runningRecord, SANDBOX_BANK, tinyFixture } from './tiny-fixture.js'
 
 const START = Date.parse('2026-11-02T09:00:00.000Z')
 /** Date.UTC(9900, 0, 1), the clock's end, written out so a changed bound fails here. */
@@ -33,15 +32,6 @@ file.accounts[0]!._id = FA
 file.balances[0]!.account = FA
 const fixtures = new JsonDataset(file)
 
-const SANDBOX_BANK: BankFixture = {
-  _id: 'sandbox-bank',
-  name: 'Sandbox Bank',
-  colors: { accent: '#000000', primary: '#000000', button: '#000000', icon: '#000000' },
-  icon: 'i',
-  logo: 'l',
-  v2_icon: 'vi',
-  v2_logo: 'vl',
-}
 const knownBank = (id: string): boolean => id === SANDBOX_BANK._id
 
 let counter = 0
@@ -82,24 +72,7 @@ function state (fields: Partial<ManifestState> = {}): ManifestState {
 
 /** A record of FA still running under a 3 s delay. */
 function running (id: string, fields: Partial<EmulatedRecord> = {}): EmulatedRecord {
-  return {
-    _id: id,
-    method: 'BALANCE',
-    account: FA,
-    balance: FB,
-    seq: 1,
-    createdAt: START,
-    callbackUrl: `http://emulator/v2/callback?record=${id}`,
-    policy: { kind: 'delay', ms: 3000 },
-    outcome: { kind: 'success' },
-    state: 'running',
-    polls: 0,
-    dueAt: START + 3000,
-    endedAt: null,
-    result: null,
-    failure: null,
-    ...fields,
-  }
+  return runningRecord(id, { account: FA, balance: FB, createdAt: START }, fields)
 }
 
 const RESULT = { balance_changed: false, last_checked: '2026-11-02T09:00:03.000Z', last_fetched: '2026-11-02T09:00:03.000Z' }

@@ -5,7 +5,7 @@ import { recordObject, type RecordObject, type RecordSources } from '../../src/c
 import type { EmulatedRecord } from '../../src/core/records.js'
 import { buildSandboxCustomer, SandboxDataset } from '../../src/core/sandbox.js'
 import { JsonDataset } from '../../src/dataset/json.js'
-import { OWNER, tinyFixture } from './tiny-fixture.js'
+import { OWNER, runningRecord, tinyFixture } from './tiny-fixture.js'
 
 const START = Date.parse('2026-11-02T09:00:00.000Z')
 /** An ObjectId whose first 4 bytes say it began at 2024-03-12T07:10:56Z. */
@@ -23,24 +23,7 @@ const bank = file.banks[0]!
 
 /** A tenant record of acc-b1 begun at START: running, unless `fields` say otherwise. */
 function record (id: string, fields: Partial<EmulatedRecord> = {}): EmulatedRecord {
-  return {
-    _id: id,
-    method: 'BALANCE',
-    account: 'acc-b1',
-    balance: 'b1',
-    seq: 1,
-    createdAt: START,
-    callbackUrl: `http://emulator/v2/callback?record=${id}`,
-    policy: { kind: 'delay', ms: 3000 },
-    outcome: { kind: 'success' },
-    state: 'running',
-    polls: 0,
-    dueAt: START + 3000,
-    endedAt: null,
-    result: null,
-    failure: null,
-    ...fields,
-  }
+  return runningRecord(id, { account: 'acc-b1', balance: 'b1', createdAt: START }, fields)
 }
 
 function sources (own: EmulatedRecord[] = [], over: Dataset = dataset): RecordSources {

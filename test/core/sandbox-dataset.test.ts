@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { Dataset } from '../../src/core/dataset.js'
-import type { BankFixture } from '../../src/core/fixture.js'
 import { buildSandboxCustomer, SandboxCustomers, SandboxDataset, VOLUME, type SandboxCustomer, type SandboxCustomerInput } from '../../src/core/sandbox.js'
 import { JsonDataset } from '../../src/dataset/json.js'
-import { OWNER, tinyFixture } from './tiny-fixture.js'
+import { OWNER, SANDBOX_BANK, tinyFixture } from './tiny-fixture.js'
 
 const base = new JsonDataset(tinyFixture([
   { id: 'b1', customer: 'c1', created: '2026-01-01T00:00:00.000Z', ledger: 10, available: 9 },
@@ -11,21 +10,11 @@ const base = new JsonDataset(tinyFixture([
   { id: 'b3', customer: 'c1', created: '2026-01-05T00:00:00.000Z', ledger: 30, available: 30 },
 ]))
 
-const BANK: BankFixture = {
-  _id: 'sandbox-bank',
-  name: 'Sandbox Bank',
-  colors: { accent: '#000000', primary: '#000000', button: '#000000', icon: '#000000' },
-  icon: 'i',
-  logo: 'l',
-  v2_icon: 'vi',
-  v2_logo: 'vl',
-}
-
 function input (overrides: Partial<SandboxCustomerInput> = {}): SandboxCustomerInput {
   return {
     noOfAccount: 1,
     name: 'Ada Obi',
-    bank: { fixture: BANK, nuban: (serial) => `${serial}7` },
+    bank: { fixture: SANDBOX_BANK, nuban: (serial) => `${serial}7` },
     username: 'u',
     password: 'p',
     type: 'ind',
@@ -98,7 +87,7 @@ describe('SandboxDataset', () => {
     expect(layered.createdBetween(Date.parse('2026-01-02T00:00:00.000Z'), Date.parse('2026-01-06T00:00:00.000Z'))).toStrictEqual([2, 5])
     expect(layered.account(early.accounts[0]!._id)).toStrictEqual({
       fixture: early.accounts[0],
-      view: { _id: early.accounts[0]!._id, bank: BANK, nuban: early.accounts[0]!.nuban, name: 'ADA OBI' },
+      view: { _id: early.accounts[0]!._id, bank: SANDBOX_BANK, nuban: early.accounts[0]!.nuban, name: 'ADA OBI' },
       customer: early.customer,
       behaviour: { policy: { kind: 'delay', after: '30s' } },
     })

@@ -1,5 +1,6 @@
 /** Hand-written fixtures for the core's unit tests: a few balances whose every field a test can predict. */
-import type { AccountBehaviourFixture, BalanceFixture, FixtureFile } from '../../src/core/fixture.js'
+import type { AccountBehaviourFixture, BalanceFixture, BankFixture, FixtureFile } from '../../src/core/fixture.js'
+import type { EmulatedRecord } from '../../src/core/records.js'
 
 export const OWNER = 'o0000000000000000000000o'
 export const BANK = 'b0000000000000000000000b'
@@ -55,5 +56,38 @@ export function tinyFixture (balances: readonly TinyBalance[]): FixtureFile {
         ledger_balance: [{ _id: `pl-${b.id}`, amount: b.ledger, owner: OWNER, last_updated: b.created }],
       },
     })),
+  }
+}
+
+/** A bank outside the tiny fixture's catalogue, for sandbox customers. */
+export const SANDBOX_BANK: BankFixture = {
+  _id: 'sandbox-bank',
+  name: 'Sandbox Bank',
+  colors: { accent: '#000000', primary: '#000000', button: '#000000', icon: '#000000' },
+  icon: 'i',
+  logo: 'l',
+  v2_icon: 'vi',
+  v2_logo: 'vl',
+}
+
+/** A tenant's refresh of `account` begun at `createdAt`, running under a 3 s delay unless `fields` say otherwise. */
+export function runningRecord (id: string, at: { account: string, balance: string, createdAt: number }, fields: Partial<EmulatedRecord> = {}): EmulatedRecord {
+  return {
+    _id: id,
+    method: 'BALANCE',
+    account: at.account,
+    balance: at.balance,
+    seq: 1,
+    createdAt: at.createdAt,
+    callbackUrl: `http://emulator/v2/callback?record=${id}`,
+    policy: { kind: 'delay', ms: 3000 },
+    outcome: { kind: 'success' },
+    state: 'running',
+    polls: 0,
+    dueAt: at.createdAt + 3000,
+    endedAt: null,
+    result: null,
+    failure: null,
+    ...fields,
   }
 }
