@@ -10,7 +10,7 @@ import { Tenants } from '../../src/core/tenants.js'
 import type { FaultRule } from '../../src/core/faults.js'
 import type { WebhookDelivery, WebhookEvent } from '../../src/core/webhooks.js'
 import { JsonDataset } from '../../src/dataset/json.js'
-import { OWNER, runningRecord, SANDBOX_BANK, tinyFixture } from './tiny-fixture.js'
+import { OWNER, runningRecord, SANDBOX_BANK, sandboxInput, tinyFixture } from './tiny-fixture.js'
 
 const START = Date.parse('2026-11-02T09:00:00.000Z')
 /** Date.UTC(9900, 0, 1), the clock's end, written out so a changed bound fails here. */
@@ -39,18 +39,7 @@ const nextId = (): string => `6a000000aaaaaaaaaa${(++counter).toString(16).padSt
 
 /** A sandbox customer as the sandbox routes make it, with ids no other call of this file gets. */
 function sandboxCustomer (overrides: Partial<SandboxCustomerInput> = {}): SandboxCustomer {
-  return buildSandboxCustomer({
-    noOfAccount: 1,
-    name: 'Ada Obi',
-    bank: { fixture: SANDBOX_BANK, nuban: (serial) => `${serial}7` },
-    username: 'u',
-    password: 'p',
-    type: 'ind',
-    volume: 'medium',
-    identity: 100,
-    internetSpeed: 3,
-    ...overrides,
-  }, nextId, START, OWNER)
+  return buildSandboxCustomer(sandboxInput(overrides), nextId, START, OWNER)
 }
 
 function state (fields: Partial<ManifestState> = {}): ManifestState {

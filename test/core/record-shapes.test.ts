@@ -2,17 +2,9 @@ import { describe, expect, it } from 'vitest'
 import type { BalanceView } from '../../src/core/balances.js'
 import type { Page, Pagination } from '../../src/core/pagination.js'
 import { withOwnedRecords, withRecordIds } from '../../src/core/record-shapes.js'
-import { BANK, OWNER } from './tiny-fixture.js'
+import { OWNER, TEST_BANK } from './tiny-fixture.js'
 
-const bank = {
-  _id: BANK,
-  name: 'Test Bank',
-  colors: { accent: '#000000', primary: '#111111', button: '#222222', icon: '#333333' },
-  icon: 'https://bank.invalid/icon.png',
-  logo: 'https://bank.invalid/logo.png',
-  v2_icon: 'https://bank.invalid/v2_icon.png',
-  v2_logo: 'https://bank.invalid/v2_logo.png',
-}
+const bank = TEST_BANK
 
 const RUNNING = { running: true, completed: false }
 const COMPLETED = { running: false, completed: true }

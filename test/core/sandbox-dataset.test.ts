@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { Dataset } from '../../src/core/dataset.js'
 import { buildSandboxCustomer, SandboxCustomers, SandboxDataset, VOLUME, type SandboxCustomer, type SandboxCustomerInput } from '../../src/core/sandbox.js'
 import { JsonDataset } from '../../src/dataset/json.js'
-import { OWNER, SANDBOX_BANK, tinyFixture } from './tiny-fixture.js'
+import { OWNER, SANDBOX_BANK, sandboxInput, tinyFixture } from './tiny-fixture.js'
 
 const base = new JsonDataset(tinyFixture([
   { id: 'b1', customer: 'c1', created: '2026-01-01T00:00:00.000Z', ledger: 10, available: 9 },
@@ -10,20 +10,7 @@ const base = new JsonDataset(tinyFixture([
   { id: 'b3', customer: 'c1', created: '2026-01-05T00:00:00.000Z', ledger: 30, available: 30 },
 ]))
 
-function input (overrides: Partial<SandboxCustomerInput> = {}): SandboxCustomerInput {
-  return {
-    noOfAccount: 1,
-    name: 'Ada Obi',
-    bank: { fixture: SANDBOX_BANK, nuban: (serial) => `${serial}7` },
-    username: 'u',
-    password: 'p',
-    type: 'ind',
-    volume: 'medium',
-    identity: 100,
-    internetSpeed: 3,
-    ...overrides,
-  }
-}
+const input = sandboxInput
 
 /** Ids as a tenant hands them out: a fixed middle, a counter. */
 function idsFrom (start = 0): () => string {

@@ -1,9 +1,21 @@
 /** Hand-written fixtures for the core's unit tests: a few balances whose every field a test can predict. */
 import type { AccountBehaviourFixture, BalanceFixture, BankFixture, FixtureFile } from '../../src/core/fixture.js'
 import type { EmulatedRecord } from '../../src/core/records.js'
+import type { SandboxCustomerInput } from '../../src/core/sandbox.js'
 
 export const OWNER = 'o0000000000000000000000o'
 export const BANK = 'b0000000000000000000000b'
+
+/** The one bank of every tiny fixture. */
+export const TEST_BANK: BankFixture = {
+  _id: BANK,
+  name: 'Test Bank',
+  colors: { accent: '#000000', primary: '#111111', button: '#222222', icon: '#333333' },
+  icon: 'https://bank.invalid/icon.png',
+  logo: 'https://bank.invalid/logo.png',
+  v2_icon: 'https://bank.invalid/v2_icon.png',
+  v2_logo: 'https://bank.invalid/v2_logo.png',
+}
 
 export interface TinyBalance {
   /** Balance id; its account is `acc-<id>`. */
@@ -23,15 +35,7 @@ export function tinyFixture (balances: readonly TinyBalance[]): FixtureFile {
     version: 1,
     owner: OWNER,
     env: 'test-env',
-    banks: [{
-      _id: BANK,
-      name: 'Test Bank',
-      colors: { accent: '#000000', primary: '#111111', button: '#222222', icon: '#333333' },
-      icon: 'https://bank.invalid/icon.png',
-      logo: 'https://bank.invalid/logo.png',
-      v2_icon: 'https://bank.invalid/v2_icon.png',
-      v2_logo: 'https://bank.invalid/v2_logo.png',
-    }],
+    banks: [TEST_BANK],
     customers: customers.map((id) => ({ _id: id, name: `Customer ${id}` })),
     accounts: balances.map((b, i) => ({
       _id: `acc-${b.id}`,
@@ -89,5 +93,21 @@ export function runningRecord (id: string, at: { account: string, balance: strin
     result: null,
     failure: null,
     ...fields,
+  }
+}
+
+/** What sandbox/customers/create is asked for: one account at SANDBOX_BANK, unless `overrides` say otherwise. */
+export function sandboxInput (overrides: Partial<SandboxCustomerInput> = {}): SandboxCustomerInput {
+  return {
+    noOfAccount: 1,
+    name: 'Ada Obi',
+    bank: { fixture: SANDBOX_BANK, nuban: (serial) => `${serial}7` },
+    username: 'u',
+    password: 'p',
+    type: 'ind',
+    volume: 'medium',
+    identity: 100,
+    internetSpeed: 3,
+    ...overrides,
   }
 }
