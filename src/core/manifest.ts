@@ -72,8 +72,8 @@ export function checkManifestState (state: ManifestState, fixtures: Dataset, kno
       const stranger = overlay.periodic[type].findIndex((entry) => entry.owner !== dataset.owner)
       if (stranger !== -1) throw at(`overlays.${balance}.periodic.${type}[${stranger}].owner`, `must be the fixtures' owner "${dataset.owner}"`)
     }
-    const problem = unpackable(overlay)
-    if (problem !== undefined) throw at(`overlays.${balance}.${problem.slice(0, problem.indexOf(':'))}`, problem.slice(problem.indexOf(':') + 2))
+    const unfit = unpackable(overlay)
+    if (unfit !== undefined) throw at(`overlays.${balance}.${unfit.field}`, unfit.problem)
   }
   for (const [account, events] of Object.entries(state.bankEvents)) {
     if (dataset.accountBalance(account) === undefined) throw at(`bankEvents.${account}`, 'is not a fixture or sandbox account with a balance')

@@ -37,6 +37,7 @@ export interface PackedOverlay {
 }
 
 const ID_NUMBERS = 2
+const OBJECT_ID_PROBLEM = 'must be 24 lowercase hex digits'
 const ENTRY_NUMBERS = 4
 
 /**
@@ -142,8 +143,8 @@ export class BalanceOverlays {
 
   /** `overlay` packed, its lists' newest entries (a saved state never holds more than the bounds: manifest.ts). */
   private pack (overlay: BalanceOverlay): PackedOverlay {
-    const problem = unpackable(overlay)
-    if (problem !== undefined) throw new RangeError(`An overlay that cannot be packed: ${problem}`)
+    const unfit = unpackable(overlay)
+    if (unfit !== undefined) throw new RangeError(`An overlay that cannot be packed: ${unfit.field}: ${unfit.problem}`)
     const packed: PackedOverlay = { ledger_balance: overlay.ledger_balance, last_updated: overlay.last_updated, last_fetched: overlay.last_fetched, ...this.rings() }
     if (overlay.available_balance !== undefined) packed.available_balance = overlay.available_balance
     for (const id of overlay.records) packed.records.push(...packId(id))
@@ -175,13 +176,13 @@ export function historyOf (overlay: PackedOverlay, owner: string): PeriodicHisto
  * ids must be ObjectIds and entry times ISO instants as toISOString writes them. The emulator makes
  * no other kind, so a database it wrote always packs.
  */
-export function unpackable (overlay: BalanceOverlay): string | undefined {
-  if (!overlay.records.every((id) => OBJECT_ID.test(id))) return 'records: each must be 24 lowercase hex digits'
+export function unpackable (overlay: BalanceOverlay): { field: string, problem: string } | undefined {
+  if (!overlay.records.every((id) => OBJECT_ID.test(id))) return { field: 'records', problem: `each ${OBJECT_ID_PROBLEM}` }
   for (const type of ['ledger_balance', 'available_balance'] as const) {
     for (const [i, entry] of overlay.periodic[type].entries()) {
-      if (!OBJECT_ID.test(entry._id)) return `periodic.${type}[${i}]._id: must be 24 lowercase hex digits`
+      if (!OBJECT_ID.test(entry._id)) return { field: `periodic.${type}[${i}]._id`, problem: OBJECT_ID_PROBLEM }
       const ms = Date.parse(entry.last_updated)
-      if (!(Number.isFinite(ms) && new Date(ms).toISOString() === entry.last_updated)) return `periodic.${type}[${i}].last_updated: must be an ISO instant such as 2026-01-01T00:00:00.000Z`
+      if (!(Number.isFinite(ms) && new Date(ms).toISOString() === entry.last_updated)) return { field: `periodic.${type}[${i}].last_updated`, problem: 'must be an ISO instant such as 2026-01-01T00:00:00.000Z' }
     }
   }
   return undefined

@@ -102,8 +102,9 @@ describe('BalanceOverlays', () => {
       [{ ...base, periodic: { available_balance: [], ledger_balance: [{ ...entry, last_updated: 'soon' }] } }, 'periodic.ledger_balance[0].last_updated: must be an ISO instant such as 2026-01-01T00:00:00.000Z'],
     ]
     for (const [overlay, problem] of bad) {
-      expect(unpackable(overlay)).toBe(problem)
-      expect(() => o.load([['without', overlay]])).toThrow(problem)
+      const [field, text] = problem.split(': ') as [string, string]
+      expect(unpackable(overlay)).toStrictEqual({ field, problem: text })
+      expect(() => o.load([['without', overlay]])).toThrow(`An overlay that cannot be packed: ${problem}`)
     }
     expect([...o.view.keys()]).toStrictEqual(['with'])
   })
