@@ -283,6 +283,11 @@ export class Tenant {
     return made
   }
 
+  /** Refuses what would add a delivery (a record, as it settles, or a replay) while TENANT_LIMITS.pendingWebhooks are pending. */
+  checkRoomForDelivery (): void {
+    if (this.webhooks.pendingCount >= TENANT_LIMITS.pendingWebhooks) throw limitReached('pendingWebhooks', 'pending webhook deliveries')
+  }
+
   newId (): string {
     return this.ids.next(this.clock.now())
   }
@@ -298,7 +303,7 @@ export class Tenant {
     const running = method === 'BALANCE' ? this.records.runningRefreshOf(accountId) : undefined
     if (running !== undefined) return running
     if (this.records.runningCount >= TENANT_LIMITS.runningRecords) throw limitReached('runningRecords', 'running records')
-    if (this.webhooks.pendingCount >= TENANT_LIMITS.pendingWebhooks) throw limitReached('pendingWebhooks', 'pending webhook deliveries')
+    this.checkRoomForDelivery()
     const now = this.clock.now()
     const _id = this.newId()
     const policy = account.behaviour.policy === undefined ? this.policy : policyFromFixture(account.behaviour.policy)

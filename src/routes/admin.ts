@@ -318,6 +318,7 @@ export function adminRoutes (app: FastifyInstance, doc: OpenApiDocument, backgro
     const { tenant } = request
     const original = tenant.webhooks.list().find((d) => d.id === request.params.id)
     if (original === undefined) throw new DomainError('OKRA_EMU_WEBHOOK_NOT_FOUND', `No webhook delivery with id "${request.params.id}"`)
+    tenant.checkRoomForDelivery()
     const again = background.replay(tenant, original)
     await background.wake(tenant)
     return ok('Webhook replayed', deliverySummary(again))

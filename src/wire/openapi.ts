@@ -3203,6 +3203,7 @@ export interface operations {
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            409: components["responses"]["LimitReached"];
             413: components["responses"]["BodyTooLarge"];
             503: components["responses"]["Unavailable"];
         };

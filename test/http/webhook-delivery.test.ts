@@ -69,6 +69,24 @@ describe('webhook delivery ids', () => {
   })
 })
 
+describe('the pending deliveries bound', () => {
+  it('refuses a replay while 1,000 deliveries are pending, as it refuses a new record, and changes nothing', async () => {
+    const t = fresh()
+    await t.refresh()
+    await t.advance('3s')
+    const manifest = (await server.get('/__admin/manifest', { token: t.token })).body.data
+    const [delivered] = manifest.state.webhooks
+    // Pending, each due at the clock's end: nothing sends them while the test runs.
+    manifest.state.webhooks = Array.from({ length: 1000 }, (_, i) => ({ ...delivered, id: `pending-${i}`, state: 'pending', attempts: [], nextAttemptAt: Date.UTC(9900, 0, 1) }))
+    const full = fresh()
+    expect((await server.post('/__admin/manifest', manifest, { token: full.token })).status).toBe(200)
+    const refused = await server.post('/__admin/webhooks/pending-0/replay', {}, { token: full.token })
+    expect([refused.status, refused.body.data]).toStrictEqual([409, { limit: 'pendingWebhooks', max: 1000 }])
+    expect((await server.post('/v2/balance/refresh', { account_id: account }, { token: full.token })).status).toBe(409)
+    expect((await full.log()).deliveries).toHaveLength(1000)
+  })
+})
+
 describe('Standard Webhooks signing', () => {
   it('signs with --webhook-secret: standardwebhooks verifies the body as sent, and refuses another secret', async () => {
     const t = fresh()
