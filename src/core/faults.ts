@@ -86,7 +86,7 @@ export class FaultBook {
 
   /** `id` may be a factory, called only once the rule is accepted: a refused rule uses up no id. */
   add (id: string | (() => string), input: FaultRuleInput): FaultRule {
-    checkRule(input)
+    checkFaultRule(input)
     const seed = input.seed ?? 1
     const rule: FaultRule = {
       id: typeof id === 'string' ? id : id(),
@@ -163,19 +163,22 @@ function invalidField (field: string, problem: string): DomainError {
   return new DomainError('OKRA_EMU_INVALID_FIELD', `Invalid field "${field}": ${problem}`, { field })
 }
 
-/** Checks what the schema cannot, before anything changes; a refusal names the field. */
-function checkRule (input: FaultRuleInput): void {
+/**
+ * Checks what the schema cannot, before anything changes; a refusal names the field, under `path`
+ * (a rule inside a run manifest's state). A rule that passed once never throws where it is applied.
+ */
+export function checkFaultRule (input: Pick<FaultRuleInput, 'action' | 'match'>, path = ''): void {
   const { action } = input
-  if (action.kind === 'latency' && action.ms > MAX_FAULT_LATENCY_MS) throw invalidField('action.ms', `must be at most ${MAX_FAULT_LATENCY_MS}`)
-  if ('after' in action && action.kind !== 'delay') throw invalidField('action.after', 'only a delay takes "after"')
+  if (action.kind === 'latency' && action.ms > MAX_FAULT_LATENCY_MS) throw invalidField(`${path}action.ms`, `must be at most ${MAX_FAULT_LATENCY_MS}`)
+  if ('after' in action && action.kind !== 'delay') throw invalidField(`${path}action.after`, 'only a delay takes "after"')
   if (!isDeliveryAction(action)) return
-  if (input.match?.route !== undefined) throw invalidField('match.route', 'a webhook delivery rule matches on account and customer only')
+  if (input.match?.route !== undefined) throw invalidField(`${path}match.route`, 'a webhook delivery rule matches on account and customer only')
   if (action.kind !== 'delay') return
-  if ((action.after === undefined) === (action.ms === undefined)) throw invalidField('action', 'a delay needs one of "after" (emulator time) or "ms" (real milliseconds)')
+  if ((action.after === undefined) === (action.ms === undefined)) throw invalidField(`${path}action`, 'a delay needs one of "after" (emulator time) or "ms" (real milliseconds)')
   if (action.ms !== undefined && !(Number.isInteger(action.ms) && action.ms >= 0 && action.ms <= MAX_FAULT_LATENCY_MS)) {
-    throw invalidField('action.ms', `must be whole milliseconds from 0 to ${MAX_FAULT_LATENCY_MS}`)
+    throw invalidField(`${path}action.ms`, `must be whole milliseconds from 0 to ${MAX_FAULT_LATENCY_MS}`)
   }
-  if (action.after !== undefined) parseDuration(action.after, 'action.after')
+  if (action.after !== undefined) parseDuration(action.after, `${path}action.after`)
 }
 
 function matches (match: FaultMatch, subject: FaultSubject, delivery: boolean): boolean {

@@ -1,6 +1,7 @@
 import { unpackable, type BalanceOverlay } from './overlays.js'
 import type { BankEvent } from './bank.js'
 import { LATEST_MS } from './clock.js'
+import { checkFaultRule } from './faults.js'
 import { MAX_DURATION_MS } from './duration.js'
 import type { Dataset } from './dataset.js'
 import { invalidField } from './errors.js'
@@ -89,6 +90,8 @@ export function checkManifestState (state: ManifestState, fixtures: Dataset, kno
   if (pending > TENANT_LIMITS.pendingWebhooks) throw at('webhooks', `holds more than ${TENANT_LIMITS.pendingWebhooks} pending deliveries`)
   if (state.webhooks.length - pending > TENANT_LIMITS.settledWebhooks) throw at('webhooks', `holds more than ${TENANT_LIMITS.settledWebhooks} settled deliveries`)
   if (state.faults.length > TENANT_LIMITS.faultRules) throw at('faults', `holds more than ${TENANT_LIMITS.faultRules} rules`)
+  // As POST /__admin/faults checks them: a delay rule's `after` is read again each time it fires.
+  state.faults.forEach((rule, i) => { checkFaultRule(rule, `state.faults[${i}].`) })
 }
 
 /**

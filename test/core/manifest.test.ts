@@ -504,4 +504,12 @@ describe('checkManifestState: webhooks and faults', () => {
     expect(verdict(state({ faults: rules.slice(1) }))).toBe('accepted')
     expect(verdict(state({ faults: rules }))).toBe(refused('faults', `holds more than ${TENANT_LIMITS.faultRules} rules`))
   })
+
+  it('checks each fault rule as POST /__admin/faults does, naming it: a delay past 100 years would throw where it fires', () => {
+    const delay = (after: string): FaultRule => ({ ...rule('d'), action: { kind: 'delay', after } })
+    expect(verdict(state({ faults: [rule('f0'), delay('36500d')] }))).toBe('accepted')
+    expect(verdict(state({ faults: [rule('f0'), delay('36501d')] }))).toBe(refused('faults[1].action.after', 'must be at most 100 years (36500d)'))
+    expect(verdict(state({ faults: [{ ...rule('f0'), action: { kind: 'latency', ms: 60_001 } }] }))).toBe(refused('faults[0].action.ms', 'must be at most 60000'))
+    expect(verdict(state({ faults: [{ ...delay('1s'), match: { route: 'balance/check' } }] }))).toBe(refused('faults[0].match.route', 'a webhook delivery rule matches on account and customer only'))
+  })
 })
