@@ -984,7 +984,7 @@ export interface paths {
          * Rebuild a manifest's state in this tenant, starting it over on it.
          * @description The whole document is checked before anything changes: a wrong shape, or an id the fixtures
          *     do not hold, is a 400 naming the field. A manifest made over other fixtures (its
-         *     `fixtures.digest` is not this emulator's) is a 409, unless it carries its scenario. The
+         *     `fixtures.digest` is not this emulator's) is a 409 OKRA_EMU_MANIFEST_MISMATCH, unless it carries its scenario. The
          *     journal and the call list start over; named snapshots stay. Up to 64 MiB.
          */
         post: operations["adminLoadManifest"];
@@ -2116,7 +2116,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description OKRA_EMU_TOO_MANY_TENANTS (a new token's first change past --max-tenants; nothing changed), or a change made but not saved to a failing --db (retried with the token's next request). */
+        /** @description OKRA_EMU_TOO_MANY_TENANTS (a new token's first change past --max-tenants; nothing changed), OKRA_EMU_TOO_MANY_WAITS (a wait past the 256 held across tenants), or a change made but not saved to a failing --db (retried with the token's next request). */
         Unavailable: {
             headers: {
                 /** @description The emulator's own stable error code (see the README's error table). */
