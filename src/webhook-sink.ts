@@ -60,7 +60,15 @@ export async function startWebhookSink (options: Pick<WebhookSinkOptions, 'limit
   const limit = options.limit ?? DEFAULT_LIMIT
   if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`limit must be a whole number of at least 1, got ${limit}`)
   const kept: ReceivedWebhook[] = []
-  const failures: Array<'error' | 'hang'> = []
+  /** Runs of failures still to answer, as counts: failNext(1e9) must not take a billion entries. */
+  const failures: Array<{ how: 'error' | 'hang', left: number }> = []
+  const nextAnswer = (): 'ok' | 'error' | 'hang' => {
+    const run = failures[0]
+    if (run === undefined) return 'ok'
+    run.left -= 1
+    if (run.left === 0) failures.shift()
+    return run.how
+  }
   const held = new Set<ServerResponse>()
   const waiters = new Set<{ accepts: (d: ReceivedWebhook) => boolean, resolve: (d: ReceivedWebhook) => void, reject: (e: Error) => void }>()
   let seq = 0
@@ -81,12 +89,15 @@ export async function startWebhookSink (options: Pick<WebhookSinkOptions, 'limit
       const raw = Buffer.concat(chunks).toString('utf8')
       let body: unknown
       try { body = JSON.parse(raw) } catch {}
-      const answer = failures.shift() ?? 'ok'
+      const answer = nextAnswer()
       const delivery: ReceivedWebhook = { seq: ++seq, method: request.method ?? '', path: request.url ?? '', headers: request.headers, body, raw, answer }
       kept.push(delivery)
       if (kept.length > limit) kept.splice(0, kept.length - limit)
-      if (answer === 'hang') held.add(response)
-      else response.writeHead(answer === 'ok' ? 200 : 500, { 'content-type': 'application/json' }).end(answer === 'ok' ? '{"status":"ok"}' : '{"status":"error"}')
+      if (answer === 'hang') {
+        held.add(response)
+        // The emulator gives up on its attempt and closes: nothing is held for it any more.
+        response.once('close', () => held.delete(response))
+      } else response.writeHead(answer === 'ok' ? 200 : 500, { 'content-type': 'application/json' }).end(answer === 'ok' ? '{"status":"ok"}' : '{"status":"error"}')
       for (const waiter of waiters) if (waiter.accepts(delivery)) waiter.resolve(delivery)
     })
   })
@@ -125,7 +136,7 @@ export async function startWebhookSink (options: Pick<WebhookSinkOptions, 'limit
     failNext (n, how = 'error') {
       if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`failNext takes a whole number of deliveries, got ${n}`)
       if (how !== 'error' && how !== 'hang') throw new RangeError(`failNext fails with 'error' or 'hang', got ${String(how)}`)
-      for (let i = 0; i < n; i++) failures.push(how)
+      if (n > 0) failures.push({ how, left: n })
     },
     async close () {
       if (closed) return

@@ -90,6 +90,10 @@ describe('webhookSink()', () => {
     sink.failNext(1)
     for (const n of [1, 2, 3]) await fetch(sink.url, { method: 'POST', body: `{"n":${n}}` })
     expect(sink.received().map((d) => [d.seq, d.body, d.answer])).toStrictEqual([[2, { n: 2 }, 'ok'], [3, { n: 3 }, 'ok']])
+    // A run of failures is a count, however long: the next two fail, then these stay failing.
+    sink.failNext(2, 'error')
+    sink.failNext(Number.MAX_SAFE_INTEGER, 'error')
+    for (const n of [4, 5, 6]) expect((await fetch(sink.url, { method: 'POST', body: `{"n":${n}}` })).status).toBe(500)
     expect(() => { sink.failNext(-1) }).toThrow(RangeError)
     expect(() => { sink.failNext(1, 'slow' as 'hang') }).toThrow(RangeError)
     await expect(startWebhookSink({ limit: 0 })).rejects.toThrow(RangeError)
