@@ -28,6 +28,9 @@ const MANIFEST_BODY_LIMIT = 64 * 1024 * 1024
 export function manifestRoutes (app: FastifyInstance, doc: OpenApiDocument, background: Background, options: ManifestOptions): void {
   app.get('/manifest', { schema: routeSchema(doc, 'adminGetManifest') }, async (request) => {
     const { tenant } = request
+    // A manifest goes into test output and bug reports: the signing secret stays behind, whatever the schema would drop.
+    const state = tenant.exportState()
+    state.webhook.secret = null
     const manifest: Manifest = {
       format: 'okra-emulator/manifest',
       version: 1,
@@ -36,7 +39,7 @@ export function manifestRoutes (app: FastifyInstance, doc: OpenApiDocument, back
       options,
       clock: clockOf(tenant),
       scenario: scenarioOf(tenant),
-      state: toManifestState(tenant.exportState()) as unknown as Manifest['state'],
+      state: toManifestState(state) as unknown as Manifest['state'],
       calls: tenant.calls.list(),
     }
     return ok('Manifest written', manifest)
