@@ -1,4 +1,4 @@
-import { headOf } from './journal.js'
+import { BoundedLog, headOf } from './journal.js'
 
 /** One call that changed a tenant, as a run manifest lists it. */
 export interface ManifestCall {
@@ -30,29 +30,19 @@ const CALL_OVERHEAD = 128
  * bytes, with a count of those let go. Not state: neither a snapshot nor a restore rewrites it.
  */
 export class CallLog {
-  private entries: Array<ManifestCall & { cost: number }> = []
-  private keptBytes = 0
-  private droppedCount = 0
+  private readonly log = new BoundedLog<ManifestCall & { cost: number }>(MANIFEST_LIMITS.calls, MANIFEST_LIMITS.callBytes)
 
   add (call: ManifestCall): void {
     const body = call.body === null ? null : headOf(call.body, MANIFEST_LIMITS.bodyBytes)
     const path = headOf(call.path, MANIFEST_LIMITS.bodyBytes)
-    const cost = CALL_OVERHEAD + path.length + (body === null ? 0 : Buffer.byteLength(body))
-    this.entries.push({ ...call, path, body, cost })
-    this.keptBytes += cost
-    while (this.entries.length > MANIFEST_LIMITS.calls || (this.keptBytes > MANIFEST_LIMITS.callBytes && this.entries.length > 1)) {
-      this.keptBytes -= (this.entries.shift() as { cost: number }).cost
-      this.droppedCount += 1
-    }
+    this.log.push({ ...call, path, body, cost: CALL_OVERHEAD + path.length + (body === null ? 0 : Buffer.byteLength(body)) })
   }
 
   list (): { dropped: number, items: ManifestCall[] } {
-    return { dropped: this.droppedCount, items: this.entries.map(({ cost: _cost, ...call }) => call) }
+    return { dropped: this.log.dropped, items: this.log.entries.map(({ cost: _cost, ...call }) => call) }
   }
 
   clear (): void {
-    this.entries = []
-    this.keptBytes = 0
-    this.droppedCount = 0
+    this.log.clear()
   }
 }

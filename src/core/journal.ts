@@ -77,24 +77,55 @@ interface Kept extends Omit<JournalEntry, 'query'> {
 }
 
 /**
+ * Entries oldest first, at most `capacity` of them and `maxBytes` of their cost (the newest is kept
+ * whatever it costs): past either bound the oldest go and `dropped` counts them. The request
+ * journal and a tenant's call log (calls.ts) both keep their entries in one.
+ */
+export class BoundedLog<T extends { cost: number }> {
+  private kept: T[] = []
+  private keptBytes = 0
+  private droppedCount = 0
+
+  constructor (readonly capacity: number, readonly maxBytes: number) {}
+
+  get entries (): readonly T[] { return this.kept }
+  get dropped (): number { return this.droppedCount }
+  /** The cost kept now, never above `maxBytes` by more than the newest entry. */
+  get bytes (): number { return this.keptBytes }
+
+  push (entry: T): void {
+    this.kept.push(entry)
+    this.keptBytes += entry.cost
+    while (this.kept.length > this.capacity || (this.keptBytes > this.maxBytes && this.kept.length > 1)) {
+      this.keptBytes -= (this.kept.shift() as T).cost
+      this.droppedCount += 1
+    }
+  }
+
+  clear (): void {
+    this.kept = []
+    this.keptBytes = 0
+    this.droppedCount = 0
+  }
+}
+
+/**
  * A bounded log of requests, in entries and in bytes: past either bound the oldest entries go and
  * `dropped` counts them, so a long run keeps a constant footprint and an assertion can still tell
  * that entries were lost. It keeps text only, never a parsed body: 64 KiB of `[[],[],...]` parses
  * into some 900 KB of objects, and a body the journal kept was a body the heap kept.
  */
 export class RequestJournal {
-  readonly capacity: number
-  readonly maxBytes: number
-  private entries: Kept[] = []
+  private readonly log: BoundedLog<Kept>
   private seq = 0
-  private droppedCount = 0
-  private keptBytes = 0
 
   /** `added` hears of each new entry, for a wait on a request to arrive. */
   constructor (capacity = DEFAULT_JOURNAL_CAPACITY, maxBytes = DEFAULT_JOURNAL_BYTES, private readonly added: () => void = () => {}) {
-    this.capacity = capacity
-    this.maxBytes = maxBytes
+    this.log = new BoundedLog(capacity, maxBytes)
   }
+
+  get capacity (): number { return this.log.capacity }
+  get maxBytes (): number { return this.log.maxBytes }
 
   add (request: JournalRequest): void {
     const query = request.url.indexOf('?')
@@ -117,37 +148,32 @@ export class RequestJournal {
       cost: ENTRY_OVERHEAD + request.url.length + (body === null ? 0 : Buffer.byteLength(body)) +
         (account?.length ?? 0) + (customer?.length ?? 0) + (request.route?.length ?? 0),
     }
-    this.entries.push(kept)
-    this.keptBytes += kept.cost
-    while (this.entries.length > this.capacity || (this.keptBytes > this.maxBytes && this.entries.length > 1)) {
-      this.keptBytes -= (this.entries.shift() as Kept).cost
-      this.droppedCount += 1
-    }
+    this.log.push(kept)
     this.added()
   }
 
   get dropped (): number {
-    return this.droppedCount
+    return this.log.dropped
   }
 
   get size (): number {
-    return this.entries.length
+    return this.log.entries.length
   }
 
   /** The bytes of text kept now, never above `maxBytes` by more than the newest entry. */
   get bytes (): number {
-    return this.keptBytes
+    return this.log.bytes
   }
 
   /** Oldest first. */
   all (): JournalEntry[] {
-    return this.entries.map(entryOf)
+    return this.log.entries.map(entryOf)
   }
 
   query (filter: JournalFilter = {}): JournalPage {
     const route = filter.route?.replace(/^\/+/, '')
     const method = filter.method?.toUpperCase()
-    const matching = this.entries.filter((e) =>
+    const matching = this.log.entries.filter((e) =>
       (method === undefined || e.method === method) &&
       (route === undefined || e.route === route) &&
       (filter.status === undefined || e.status === filter.status) &&
@@ -155,14 +181,12 @@ export class RequestJournal {
       (filter.customer === undefined || e.customer === filter.customer) &&
       (filter.fault === undefined || (e.fault !== null) === filter.fault))
     const requests = filter.limit === undefined ? matching : matching.slice(Math.max(0, matching.length - filter.limit))
-    return { count: matching.length, dropped: this.droppedCount, requests: requests.map(entryOf) }
+    return { count: matching.length, dropped: this.log.dropped, requests: requests.map(entryOf) }
   }
 
   clear (): void {
-    this.entries = []
+    this.log.clear()
     this.seq = 0
-    this.droppedCount = 0
-    this.keptBytes = 0
   }
 }
 
