@@ -35,7 +35,7 @@ export function recordRoutes (app: FastifyInstance, doc: OpenApiDocument, prefix
     const { account_id: accountId } = request.body as Body<'refreshBalance'>
     const record = request.tenant.startRecord(method, accountId, callbackUrlFor(request, prefix, method))
     wake(request.tenant).catch(() => {})
-    return ok(CHECKING, { callback_url: record.callbackUrl, record: record._id, method })
+    return checking(record)
   }
   const refresh = start('BALANCE')
   app.post('/balance/refresh', { schema: routeSchema(doc, 'refreshBalance') }, refresh)
@@ -52,10 +52,15 @@ export function recordRoutes (app: FastifyInstance, doc: OpenApiDocument, prefix
   })
 }
 
+/** Okra's answer while a record runs: the refresh's own, which its callback repeats until the record ends. */
+function checking (record: EmulatedRecord) {
+  return ok(CHECKING, { callback_url: record.callbackUrl, record: record._id, method: record.method })
+}
+
 function answerFor (request: FastifyRequest, reply: FastifyReply, record: EmulatedRecord, pending: PendingCallbackStatus) {
   if (record.state === 'running') {
     reply.header('retry-after', String(retryAfterSeconds(record, request.tenant.clock.now())))
-    if (pending === 200) return ok(CHECKING, { callback_url: record.callbackUrl, record: record._id, method: record.method })
+    if (pending === 200) return checking(record)
     reply.code(202)
     return { status: 'pending', message: CHECKING, data: { record: record._id, method: record.method, callback_url: record.callbackUrl } }
   }
